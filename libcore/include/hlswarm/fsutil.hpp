@@ -1,0 +1,35 @@
+// Durable file operations: nothing half-written is ever seen under a final
+// name, and what a tool reports as done survives a crash.
+#pragma once
+
+#include <filesystem>
+#include <string_view>
+
+namespace hlswarm {
+
+/// Creates `dir` and its parents; Error(cant_create) with the reason if not.
+void make_dirs(const std::filesystem::path &dir);
+
+/// fsync(2) on a file or folder; Error(io) on failure.
+void fsync_path(const std::filesystem::path &path);
+
+/// Makes a finished temporary file final: fsync it, rename it over `final`,
+/// fsync the folder so the rename itself is durable.
+void commit_file(const std::filesystem::path &temporary,
+                 const std::filesystem::path &final);
+
+/// Writes `bytes` to `path` atomically (temporary name, fsync, rename).
+void write_file_atomically(const std::filesystem::path &path,
+                           std::string_view bytes, int mode = 0644);
+
+/// A name for a temporary file next to `final` (same folder, so rename is
+/// atomic), recognisable as ours: ".<name>.tmp-<pid>".
+std::filesystem::path temporary_name_for(const std::filesystem::path &final);
+
+/// True for names made by temporary_name_for (for clean-up after a crash).
+bool is_temporary_name(const std::filesystem::path &path);
+
+/// Removes a file; a missing file is not an error.
+void remove_quietly(const std::filesystem::path &path);
+
+} // namespace hlswarm
