@@ -39,4 +39,22 @@ std::string MediaPlaylist::text() const {
   return text;
 }
 
+std::string relative_uri(const std::filesystem::path &file,
+                         const std::filesystem::path &folder) {
+  std::string path = file.lexically_relative(folder).generic_string();
+  if (path.empty())
+    path = file.generic_string();
+  std::string uri;
+  for (unsigned char c : path) {
+    bool unreserved = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+                      (c >= '0' && c <= '9') || c == '-' || c == '.' ||
+                      c == '_' || c == '~' || c == '/';
+    if (unreserved)
+      uri += static_cast<char>(c);
+    else
+      uri += fmt::format("%{:02X}", c);
+  }
+  return uri;
+}
+
 } // namespace hlswarm

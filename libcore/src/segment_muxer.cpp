@@ -3,6 +3,7 @@
 #include <cerrno>
 #include <fcntl.h>
 #include <string>
+#include <utility>
 #include <unistd.h>
 
 extern "C" {
@@ -33,6 +34,22 @@ Exit exit_for_write_errno(int errno_value) {
 }
 
 } // namespace
+
+PendingFile::PendingFile(PendingFile &&other) noexcept
+    : final_(std::move(other.final_)),
+      temporary_(std::exchange(other.temporary_, {})),
+      fd_(std::exchange(other.fd_, -1)), bytes_(other.bytes_) {}
+
+PendingFile &PendingFile::operator=(PendingFile &&other) noexcept {
+  if (this != &other) {
+    discard();
+    final_ = std::move(other.final_);
+    temporary_ = std::exchange(other.temporary_, {});
+    fd_ = std::exchange(other.fd_, -1);
+    bytes_ = other.bytes_;
+  }
+  return *this;
+}
 
 void PendingFile::open(const std::filesystem::path &final_path) {
   discard();
@@ -111,6 +128,9 @@ SegmentMuxer::SegmentMuxer(SegmentFormat format,
   // FFmpeg's command line muxes MPEG-TS with 0.7 s between PCR and DTS; a
   // zero delay leaves strict decoders no buffer.
   context_->max_delay = 700000;
+  // Nobody reads a segment before it is complete: fill the whole buffer
+  // between writes instead of a write(2) per packet.
+  context_->flush_packets = 0;
 
   for (AVStream *input : inputs_) {
     AVStream *output = avformat_new_stream(context_, nullptr);
@@ -246,7 +266,7 @@ bool SegmentMuxer::check_write(int rc) {
   fail(rc, "cannot write a packet");
 }
 
-std::uint64_t SegmentMuxer::end(bool last) {
+PendingFile SegmentMuxer::end(bool last) {
   if (format_ == SegmentFormat::fmp4 && !init_written_) {
     // With delay_moov, the first flush writes only ftyp+moov: that is the
     // init segment. The fragment itself comes with the next flush.
@@ -276,7 +296,7 @@ std::uint64_t SegmentMuxer::end(bool last) {
     if (rc < 0)
       fail(rc, "cannot finish the output");
   }
-  return segment_.commit();
+  return std::move(segment_);
 }
 
 } // namespace hlswarm

@@ -26,8 +26,8 @@ namespace hlswarm {
 class PendingFile {
 public:
   PendingFile() = default;
-  PendingFile(const PendingFile &) = delete;
-  PendingFile &operator=(const PendingFile &) = delete;
+  PendingFile(PendingFile &&other) noexcept;
+  PendingFile &operator=(PendingFile &&other) noexcept;
   ~PendingFile() { discard(); }
 
   /// Creates the temporary file; Error(cant_create) if it cannot.
@@ -68,10 +68,10 @@ public:
   /// Returns false when FFmpeg refused the packet's data as invalid (the
   /// muxer carries on without it); throws on any other failure.
   bool write(AVPacket *pkt);
-  /// Finishes the open segment and renames it into place (the fMP4 init
-  /// segment first, on the first call); `last` also ends the muxer.
-  /// Returns the segment's size in bytes.
-  std::uint64_t end(bool last);
+  /// Finishes the open segment (and, on the first call, writes and commits
+  /// the fMP4 init segment); `last` also ends the muxer. Returns the
+  /// segment's file, complete but still under its temporary name.
+  PendingFile end(bool last);
 
   /// The fMP4 init segment, once written.
   const std::optional<std::filesystem::path> &init_path() const {

@@ -22,6 +22,7 @@ extern "C" {
 #include "hlswarm/timeline.hpp"
 #include "ffmpeg_log.hpp"
 #include "segment_muxer.hpp"
+#include "segment_publisher.hpp"
 
 namespace hlswarm {
 namespace {
@@ -143,24 +144,6 @@ std::vector<AVStream *> select_streams(AVFormatContext *input,
   return chosen;
 }
 
-/// A path as a URI relative to `folder` (percent-encoded), for playlists.
-std::string relative_uri(const std::filesystem::path &file,
-                         const std::filesystem::path &folder) {
-  std::string path = file.lexically_relative(folder).generic_string();
-  if (path.empty())
-    path = file.generic_string();
-  std::string uri;
-  for (unsigned char c : path) {
-    if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
-        (c >= '0' && c <= '9') || c == '-' || c == '.' || c == '_' ||
-        c == '~' || c == '/')
-      uri += static_cast<char>(c);
-    else
-      uri += fmt::format("%{:02X}", c);
-  }
-  return uri;
-}
-
 /// The state of one run: the streams being copied, what has been cut so
 /// far, and where it goes.
 class Splitter {
@@ -197,13 +180,13 @@ private:
   std::string pattern_;
   std::filesystem::path out_dir_;
   std::optional<std::filesystem::path> playlist_path_;
-  std::optional<MediaPlaylist> playlist_;
 
   std::vector<AVStream *> streams_;  ///< copied; [0] is the reference
   std::vector<int> output_index_;    ///< input stream index -> streams_
   std::vector<StreamTimeline> timelines_;
   bool reference_is_video_ = false;
   std::unique_ptr<SegmentMuxer> muxer_;
+  std::unique_ptr<SegmentPublisher> publisher_;
 
   CutSchedule schedule_;
   SplitResult result_;
@@ -238,13 +221,16 @@ void Splitter::start_output(AVFormatContext *input) {
   make_dirs(out_dir_);
   std::filesystem::path init = out_dir_ / options_.init_name;
   muxer_ = std::make_unique<SegmentMuxer>(options_.format, streams_, init);
+  std::optional<MediaPlaylist> playlist;
   if (playlist_path_) {
     make_dirs(playlist_path_->parent_path());
     std::string init_uri;
     if (options_.format == SegmentFormat::fmp4)
       init_uri = relative_uri(init, playlist_path_->parent_path());
-    playlist_.emplace(options_.start_seq, options_.duration, init_uri);
+    playlist.emplace(options_.start_seq, options_.duration, init_uri);
   }
+  publisher_ = std::make_unique<SegmentPublisher>(on_segment_, playlist_path_,
+                                                  std::move(playlist));
 }
 
 void Splitter::take(AVPacket *pkt, std::size_t out) {
@@ -317,19 +303,11 @@ void Splitter::close_segment(std::int64_t end_us, bool last) {
       static_cast<double>(std::max(end_us - segment_start_us_,
                                    std::int64_t{0})) /
       1e6;
-  segment.bytes = muxer_->end(last);
+  PendingFile file = muxer_->end(last);
   segment.init = muxer_->init_path();
   segment_open_ = false;
   ++result_.segments;
-
-  if (playlist_) {
-    playlist_->add(relative_uri(segment.path, playlist_path_->parent_path()),
-                   segment.duration);
-    if (last)
-      playlist_->end();
-    write_file_atomically(*playlist_path_, playlist_->text());
-  }
-  on_segment_(segment);
+  publisher_->publish(std::move(file), std::move(segment), last);
 }
 
 SplitResult Splitter::run() {
@@ -364,7 +342,8 @@ SplitResult Splitter::run() {
 
   if (segment_open_)
     close_segment(reference_end_us_, true);
-  else if (!result_.interrupted)
+  publisher_->finish();
+  if (result_.segments == 0 && !result_.interrupted)
     throw Error(Exit::data, name_,
                 !saw_packet_          ? "no audio or video data"
                 : reference_is_video_ ? "no video keyframe"

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <filesystem>
 #include <string>
 #include <vector>
 
@@ -35,5 +36,10 @@ private:
   std::vector<Entry> entries_;
   bool ended_ = false;
 };
+
+/// `file` as a playlist in `folder` refers to it: a relative URI,
+/// percent-encoded where a path character is not allowed in a URI.
+std::string relative_uri(const std::filesystem::path &file,
+                         const std::filesystem::path &folder);
 
 } // namespace hlswarm
