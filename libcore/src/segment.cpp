@@ -77,6 +77,15 @@ std::string_view format_name(SegmentFormat format) {
   return format == SegmentFormat::fmp4 ? "fmp4" : "mpegts";
 }
 
+SegmentFormat parse_segment_format(std::string_view name) {
+  if (name == "mpegts")
+    return SegmentFormat::mpegts;
+  if (name == "fmp4")
+    return SegmentFormat::fmp4;
+  throw Error(Exit::usage, "--format",
+              fmt::format("'{}': not mpegts or fmp4", name));
+}
+
 std::string default_name_pattern(SegmentFormat format) {
   return format == SegmentFormat::fmp4 ? "seg%05d.m4s" : "seg%05d.ts";
 }

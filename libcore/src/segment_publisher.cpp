@@ -1,5 +1,6 @@
 #include "segment_publisher.hpp"
 
+#include "hlswarm/diag.hpp"
 #include "hlswarm/fsutil.hpp"
 
 namespace hlswarm {
@@ -84,6 +85,9 @@ void SegmentPublisher::publish_now(Job &job) {
     write_file_atomically(*playlist_path_, playlist_->text());
   }
   on_segment_(job.segment);
+  diag::progress(fmt::format("segment {} done, {:.1f} s cut",
+                             job.segment.seq,
+                             job.segment.start + job.segment.duration));
 }
 
 } // namespace hlswarm

@@ -27,13 +27,14 @@ int main(int argc, char **argv) {
                  "Segment file name with one %d for the number (default: "
                  "seg%05d.ts, or seg%05d.m4s with fmp4)")
       ->type_name("PATTERN");
-  app.add_option("--format", options.format,
-                 "Segment container: mpegts (default) or fmp4")
+  app.add_option_function<std::string>(
+         "--format",
+         [&](const std::string &name) {
+           options.format = hlswarm::parse_segment_format(name);
+         },
+         "Segment container: mpegts (default) or fmp4")
       ->type_name("FORMAT")
-      ->transform(CLI::CheckedTransformer(
-          std::map<std::string, hlswarm::SegmentFormat>{
-              {"mpegts", hlswarm::SegmentFormat::mpegts},
-              {"fmp4", hlswarm::SegmentFormat::fmp4}}));
+      ->check(CLI::IsMember({"mpegts", "fmp4"}).description(""));
   app.add_option("--init-name", options.init_name,
                  "File name of the fmp4 init segment (default: init.mp4)")
       ->type_name("NAME");

@@ -22,6 +22,8 @@ enum class SegmentFormat {
 
 /// "mpegts" or "fmp4", as in the JSON lines and on the command line.
 std::string_view format_name(SegmentFormat format);
+/// The format named "mpegts" or "fmp4"; Error(usage) for anything else.
+SegmentFormat parse_segment_format(std::string_view name);
 
 /// How to cut.
 struct SplitOptions {
