@@ -1,0 +1,45 @@
+// HLS media playlists (RFC 8216) for the segments seg-split writes.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+namespace hlswarm {
+
+/// An HLS media playlist that grows one segment at a time: an EVENT
+/// playlist while the stream runs, ended with EXT-X-ENDLIST at the end.
+class MediaPlaylist {
+public:
+  /// `first_seq` is the EXT-X-MEDIA-SEQUENCE; `init_uri` (fMP4 only) goes
+  /// into EXT-X-MAP; `target_duration` is the requested segment length.
+  MediaPlaylist(std::int64_t first_seq, double target_duration,
+                std::string init_uri = {});
+
+  /// Adds a segment; `uri` is relative to the playlist's folder.
+  void add(std::string uri, double duration);
+  /// Marks the playlist complete (EXT-X-ENDLIST).
+  void end() { ended_ = true; }
+
+  /// The playlist text.
+  std::string text() const;
+
+private:
+  struct Entry {
+    std::string uri;
+    double duration;
+  };
+  std::int64_t first_seq_;
+  double target_duration_;
+  std::string init_uri_;
+  std::vector<Entry> entries_;
+  bool ended_ = false;
+};
+
+/// `file` as a playlist in `folder` refers to it: a relative URI,
+/// percent-encoded where a path character is not allowed in a URI.
+std::string relative_uri(const std::filesystem::path &file,
+                         const std::filesystem::path &folder);
+
+} // namespace hlswarm

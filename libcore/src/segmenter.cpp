@@ -1,0 +1,363 @@
+// seg-split's work: demux the input, cut at keyframes on the stream's own
+// timeline, remux each piece (stream copy) into its own file, report it.
+#include <algorithm>
+#include <cmath>
+#include <cerrno>
+#include <memory>
+#include <unistd.h>
+#include <vector>
+
+extern "C" {
+#include <libavformat/avformat.h>
+#include <libavutil/log.h>
+}
+
+#include "hlswarm/diag.hpp"
+#include "hlswarm/error.hpp"
+#include "hlswarm/fsutil.hpp"
+#include "hlswarm/paths.hpp"
+#include "hlswarm/playlist.hpp"
+#include "hlswarm/segment.hpp"
+#include "hlswarm/signals.hpp"
+#include "hlswarm/timeline.hpp"
+#include "ffmpeg_log.hpp"
+#include "segment_muxer.hpp"
+#include "segment_publisher.hpp"
+
+namespace hlswarm {
+namespace {
+
+constexpr AVRational microseconds = {1, 1000000};
+
+// A forward jump this large is a discontinuity, not a gap in the media
+// (FFmpeg's own command line uses the same 10 s threshold).
+constexpr std::int64_t jump_limit_us = 10'000'000;
+
+int interrupt_on_stop(void *) { return stop_requested() ? 1 : 0; }
+
+/// The demuxer and the byte stream under it. The byte stream is ours, so
+/// that after a failed probe we can still tell an empty input from a bad one.
+struct Input {
+  AVFormatContext *context = nullptr;
+  AVIOContext *io = nullptr;
+
+  Input() = default;
+  Input(const Input &) = delete;
+  Input &operator=(const Input &) = delete;
+  ~Input() {
+    avformat_close_input(&context);
+    avio_closep(&io);
+  }
+};
+
+struct PacketFree {
+  void operator()(AVPacket *pkt) const { av_packet_free(&pkt); }
+};
+using Packet = std::unique_ptr<AVPacket, PacketFree>;
+
+/// Opens and probes the input. Returns false when a stop was requested
+/// meanwhile.
+bool open_input(Input &input, const std::string &path,
+                const std::string &name) {
+  if (path == "-" && ::isatty(STDIN_FILENO))
+    throw Error(Exit::usage, name,
+                "is a terminal: pipe media in, or name a file");
+  std::error_code ignored;
+  if (path != "-" && std::filesystem::is_directory(path, ignored))
+    throw Error(Exit::no_input, name, "is a folder");
+  const AVIOInterruptCB interrupt = {&interrupt_on_stop, nullptr};
+  // Local files and stdin only: a name like "http://..." or "concat:..."
+  // is a file name here, and a playlist cannot reach out to the network.
+  const char *protocols = "file,pipe";
+  std::string url = path == "-" ? "pipe:0" : "file:" + path;
+
+  AVDictionary *options = nullptr;
+  av_dict_set(&options, "protocol_whitelist", protocols, 0);
+  int rc = avio_open2(&input.io, url.c_str(), AVIO_FLAG_READ, &interrupt,
+                      &options);
+  av_dict_free(&options);
+  if (rc < 0) {
+    if (stop_requested())
+      return false;
+    Exit code = rc == AVERROR(ENOENT) || rc == AVERROR(ENOTDIR) ||
+                        rc == AVERROR(EACCES)
+                    ? Exit::no_input
+                    : Exit::data;
+    throw Error(code, name, ffmpeg_failure(rc, ""));
+  }
+
+  input.context = avformat_alloc_context();
+  if (!input.context)
+    throw std::bad_alloc();
+  input.context->interrupt_callback = interrupt;
+  input.context->pb = input.io;
+  input.context->flags |= AVFMT_FLAG_CUSTOM_IO;
+  av_dict_set(&options, "protocol_whitelist", protocols, 0);
+  rc = avformat_open_input(&input.context, url.c_str(), nullptr, &options);
+  av_dict_free(&options);
+  if (rc < 0) {
+    if (stop_requested())
+      return false;
+    if (input.io->bytes_read == 0)
+      throw Error(Exit::data, name, "empty input");
+    throw Error(Exit::data, name,
+                ffmpeg_failure(rc, "not a media file, or truncated"));
+  }
+  rc = avformat_find_stream_info(input.context, nullptr);
+  if (rc < 0) {
+    if (stop_requested())
+      return false;
+    throw Error(Exit::data, name, ffmpeg_failure(rc, "cannot read the streams"));
+  }
+  return true;
+}
+
+/// The streams to copy: the first video stream (cover pictures aside) and
+/// every audio stream. The reference stream, which decides the cuts, is the
+/// video one, or the first audio stream for audio-only input.
+std::vector<AVStream *> select_streams(AVFormatContext *input,
+                                       const std::string &name) {
+  AVStream *video = nullptr;
+  std::vector<AVStream *> audio;
+  for (unsigned i = 0; i < input->nb_streams; ++i) {
+    AVStream *stream = input->streams[i];
+    const AVCodecParameters *par = stream->codecpar;
+    if (par->codec_id == AV_CODEC_ID_NONE)
+      continue;
+    if (par->codec_type == AVMEDIA_TYPE_VIDEO &&
+        !(stream->disposition & AV_DISPOSITION_ATTACHED_PIC)) {
+      if (video)
+        diag::notef("{}: stream {}: a second video stream, left out", name,
+                    i);
+      else
+        video = stream;
+    } else if (par->codec_type == AVMEDIA_TYPE_AUDIO) {
+      audio.push_back(stream);
+    }
+  }
+  std::vector<AVStream *> chosen;
+  if (video)
+    chosen.push_back(video); // the reference stream comes first
+  chosen.insert(chosen.end(), audio.begin(), audio.end());
+  if (chosen.empty())
+    throw Error(Exit::data, name, "no audio or video stream");
+  return chosen;
+}
+
+/// The state of one run: the streams being copied, what has been cut so
+/// far, and where it goes.
+class Splitter {
+public:
+  Splitter(const SplitOptions &options,
+           const std::function<void(const Segment &)> &on_segment)
+      : options_(options), on_segment_(on_segment),
+        name_(options.input == "-" ? "stdin" : options.input),
+        pattern_(options.name_pattern.empty()
+                     ? default_name_pattern(options.format)
+                     : options.name_pattern),
+        out_dir_(absolute_path(options.out_dir)),
+        schedule_(std::llround(options.duration * 1e6)) {
+    check_name_pattern(pattern_);
+    if (options.playlist)
+      playlist_path_ = absolute_path(*options.playlist);
+  }
+  Splitter(const Splitter &) = delete;
+  Splitter &operator=(const Splitter &) = delete;
+  ~Splitter();
+
+  SplitResult run();
+
+private:
+  void start_output(AVFormatContext *input);
+  /// Cuts, corrects and writes one packet of a copied stream.
+  void take(AVPacket *pkt, std::size_t out);
+  void open_segment(std::int64_t start_us);
+  void close_segment(std::int64_t end_us, bool last);
+
+  const SplitOptions &options_;
+  const std::function<void(const Segment &)> &on_segment_;
+  std::string name_;
+  std::string pattern_;
+  std::filesystem::path out_dir_;
+  std::optional<std::filesystem::path> playlist_path_;
+
+  std::vector<AVStream *> streams_;  ///< copied; [0] is the reference
+  std::vector<int> output_index_;    ///< input stream index -> streams_
+  std::vector<StreamTimeline> timelines_;
+  bool reference_is_video_ = false;
+  std::unique_ptr<SegmentMuxer> muxer_;
+  std::unique_ptr<SegmentPublisher> publisher_;
+
+  CutSchedule schedule_;
+  SplitResult result_;
+  bool segment_open_ = false;
+  std::int64_t segment_start_us_ = 0;
+  std::int64_t reference_end_us_ = 0; ///< end of the last reference packet
+  std::filesystem::path segment_path_;
+  bool saw_packet_ = false;
+  std::int64_t damaged_left_out_ = 0;
+};
+
+Splitter::~Splitter() {
+  // Said here so that it is said also when an error ends the run early.
+  if (damaged_left_out_ > 0)
+    diag::warningf("{}: {} damaged packet{} left out", name_,
+                   damaged_left_out_, damaged_left_out_ == 1 ? "" : "s");
+}
+
+void Splitter::start_output(AVFormatContext *input) {
+  streams_ = select_streams(input, name_);
+  output_index_.assign(input->nb_streams, -1);
+  for (std::size_t i = 0; i < streams_.size(); ++i) {
+    output_index_[static_cast<std::size_t>(streams_[i]->index)] =
+        static_cast<int>(i);
+    timelines_.emplace_back(
+        streams_[i]->pts_wrap_bits,
+        av_rescale_q(jump_limit_us, microseconds, streams_[i]->time_base));
+  }
+  reference_is_video_ =
+      streams_[0]->codecpar->codec_type == AVMEDIA_TYPE_VIDEO;
+
+  make_dirs(out_dir_);
+  std::filesystem::path init = out_dir_ / options_.init_name;
+  muxer_ = std::make_unique<SegmentMuxer>(options_.format, streams_, init);
+  std::optional<MediaPlaylist> playlist;
+  if (playlist_path_) {
+    make_dirs(playlist_path_->parent_path());
+    std::string init_uri;
+    if (options_.format == SegmentFormat::fmp4)
+      init_uri = relative_uri(init, playlist_path_->parent_path());
+    playlist.emplace(options_.start_seq, options_.duration, init_uri);
+  }
+  publisher_ = std::make_unique<SegmentPublisher>(on_segment_, playlist_path_,
+                                                  std::move(playlist));
+}
+
+void Splitter::take(AVPacket *pkt, std::size_t out) {
+  saw_packet_ = true;
+  const AVStream *stream = streams_[out];
+  StreamTimeline &timeline = timelines_[out];
+  PacketTimes times = timeline.correct({pkt->pts, pkt->dts, pkt->duration});
+  if (timeline.last_was_discontinuity())
+    diag::warningf("{}: stream {}: timestamps jump by {:.3f} s; closed up",
+                   name_, stream->index,
+                   static_cast<double>(av_rescale_q(timeline.last_jump(),
+                                                    stream->time_base,
+                                                    microseconds)) /
+                       1e6);
+  pkt->pts = times.pts;
+  pkt->dts = times.dts;
+  pkt->duration = times.duration;
+  pkt->stream_index = static_cast<int>(out);
+
+  const bool is_reference = out == 0;
+  std::int64_t end_us = 0;
+  if (is_reference) {
+    std::int64_t pts_us =
+        av_rescale_q(times.pts, stream->time_base, microseconds);
+    end_us = pts_us + av_rescale_q(times.duration, stream->time_base,
+                                   microseconds);
+    bool cut_point =
+        !reference_is_video_ || (pkt->flags & AV_PKT_FLAG_KEY) != 0;
+    if (schedule_.offer(pts_us, cut_point)) {
+      if (segment_open_)
+        close_segment(pts_us, false);
+      open_segment(pts_us);
+    }
+  }
+  // Until the first keyframe there is nothing a segment could start with.
+  if (!segment_open_)
+    return;
+  if (muxer_->write(pkt)) {
+    if (is_reference)
+      reference_end_us_ = std::max(reference_end_us_, end_us);
+    return;
+  }
+  // A damaged packet (the cut-off end of a file, say) that FFmpeg cannot
+  // remux is left out; refusing an intact one is an error.
+  if (!(pkt->flags & AV_PKT_FLAG_CORRUPT))
+    throw Error(Exit::data, name_,
+                ffmpeg_failure(AVERROR_INVALIDDATA,
+                               fmt::format("stream {}: cannot remux a packet",
+                                           stream->index)));
+  ++damaged_left_out_;
+}
+
+void Splitter::open_segment(std::int64_t start_us) {
+  std::int64_t seq = options_.start_seq + result_.segments;
+  segment_path_ = out_dir_ / segment_file_name(pattern_, seq);
+  muxer_->begin(segment_path_);
+  segment_open_ = true;
+  segment_start_us_ = start_us;
+  reference_end_us_ = start_us;
+}
+
+void Splitter::close_segment(std::int64_t end_us, bool last) {
+  Segment segment;
+  segment.seq = options_.start_seq + result_.segments;
+  segment.path = segment_path_;
+  segment.format = options_.format;
+  segment.start =
+      static_cast<double>(segment_start_us_ - schedule_.origin()) / 1e6;
+  segment.duration =
+      static_cast<double>(std::max(end_us - segment_start_us_,
+                                   std::int64_t{0})) /
+      1e6;
+  PendingFile file = muxer_->end(last);
+  segment.init = muxer_->init_path();
+  segment_open_ = false;
+  ++result_.segments;
+  publisher_->publish(std::move(file), std::move(segment), last);
+}
+
+SplitResult Splitter::run() {
+  FfmpegLogCapture log_capture;
+  Input input;
+  if (!open_input(input, options_.input, name_)) {
+    result_.interrupted = true;
+    return result_;
+  }
+  start_output(input.context);
+
+  Packet pkt(av_packet_alloc());
+  if (!pkt)
+    throw std::bad_alloc();
+  while (!stop_requested()) {
+    int rc = av_read_frame(input.context, pkt.get());
+    if (rc == AVERROR(EAGAIN))
+      continue;
+    if (rc == AVERROR_EOF || (rc < 0 && stop_requested()))
+      break;
+    if (rc == AVERROR_INVALIDDATA)
+      throw Error(Exit::data, name_,
+                  ffmpeg_failure(rc, "bad or truncated data"));
+    if (rc < 0)
+      throw Error(Exit::io, name_, ffmpeg_failure(rc, "cannot read"));
+    int out = output_index_.at(static_cast<std::size_t>(pkt->stream_index));
+    if (out >= 0)
+      take(pkt.get(), static_cast<std::size_t>(out));
+    av_packet_unref(pkt.get());
+  }
+  result_.interrupted = stop_requested();
+
+  if (segment_open_)
+    close_segment(reference_end_us_, true);
+  publisher_->finish();
+  if (result_.segments == 0 && !result_.interrupted)
+    throw Error(Exit::data, name_,
+                !saw_packet_          ? "no audio or video data"
+                : reference_is_video_ ? "no video keyframe"
+                                      : "no audio data");
+  return result_;
+}
+
+} // namespace
+
+SplitResult split(const SplitOptions &options,
+                  const std::function<void(const Segment &)> &on_segment) {
+  if (!(options.duration > 0))
+    throw Error(Exit::usage, "--duration", "must be above 0");
+  return Splitter(options, on_segment).run();
+}
+
+} // namespace hlswarm

@@ -1,0 +1,56 @@
+# SIGINT or SIGTERM: the segment being written is closed and reported, then
+# the end line; exit 130; nothing half-written stays behind.
+. "$(dirname "$0")/../lib.sh"
+. "$(dirname "$0")/helpers.sh"
+
+stop_with() {
+  local signal=$1 dir=$T/$1
+  mkfifo "$T/pipe-$signal"
+  ffmpeg -nostdin -loglevel error -re \
+    -f lavfi -i "testsrc2=size=320x240:rate=25:duration=30" \
+    -f lavfi -i "sine=frequency=440:sample_rate=48000:duration=30" \
+    -c:v libx264 -preset ultrafast -tune zerolatency -g 25 -keyint_min 25 -sc_threshold 0 \
+    -c:a aac -b:a 64k -f mpegts - >"$T/pipe-$signal" 2>/dev/null &
+  local encoder=$!
+  seg-split -d 1 -o "$dir" --playlist "$dir/index.m3u8" <"$T/pipe-$signal" >"$T/out" 2>"$T/err" &
+  local splitter=$!
+  first_line() { grep -q '"seq":0,' "$T/out"; }
+  wait_for 10 first_line
+  kill -"$signal" "$splitter"
+  ended() { ! kill -0 "$splitter" 2>/dev/null; }
+  wait_for 10 ended
+  local status=0
+  wait "$splitter" || status=$?
+  expect_eq "$status" 130 "exit status after SIG$signal"
+  kill "$encoder" 2>/dev/null || true
+  wait "$encoder" 2>/dev/null || true
+  check_segments 25
+  [ "$segment_count" -ge 2 ] || fail "the segment being written was not closed"
+  expect_eq "$(grep -v '^#' "$dir/index.m3u8" | wc -l)" "$segment_count" "playlist entries"
+  grep -qx '#EXT-X-ENDLIST' "$dir/index.m3u8" || fail "no ENDLIST after SIG$signal"
+}
+
+stop_with INT
+stop_with TERM
+
+# Stopped before any media arrived: no segment, just the end line.
+mkfifo "$T/idle"
+exec 3<>"$T/idle" # an input that stays open and silent
+seg-split -o "$T/idle-segs" <"$T/idle" >"$T/out" 2>"$T/err" &
+splitter=$!
+# Ready once it catches SIGINT (a background job of a script starts with
+# SIGINT ignored, so a signal sent earlier would be lost).
+started() {
+  local caught
+  caught=$(awk '/^SigCgt:/ { print $2 }' "/proc/$splitter/status" 2>/dev/null) || return 1
+  [ -n "$caught" ] && (( (16#$caught & 2) != 0 ))
+}
+wait_for 5 started
+kill -INT "$splitter"
+ended() { ! kill -0 "$splitter" 2>/dev/null; }
+wait_for 10 ended
+status=0
+wait "$splitter" || status=$?
+exec 3>&-
+expect_eq "$status" 130 "exit status when idle"
+expect_eq "$(cat "$T/out")" '{"end":true,"segments":0,"v":1}' "stdout when idle"
