@@ -280,7 +280,7 @@ Exit verify_chain(const VerifyOptions &options, std::FILE *out) {
                             "short or still live",
                             summary.last->record.fields.seq));
   const SignedRecord &head = summary.last->record;
-  Json report = {{"v", 1},
+  nlohmann::ordered_json report = {{"v", 1},
                  {"chain", subject},
                  {"room", format_room_uri(head.fields.room)},
                  {"records", summary.records},
@@ -290,7 +290,7 @@ Exit verify_chain(const VerifyOptions &options, std::FILE *out) {
                  {"ended", summary.ended()},
                  {"head", to_hex(digest_bytes(head.id))},
                  {"segment_files_checked", checked_files}};
-  write_json_line(report, out);
+  write_raw_line(report.dump(-1, ' ', false, Json::error_handler_t::replace), out);
   return Exit::ok;
 }
 
@@ -298,10 +298,10 @@ Exit show_key(const std::optional<std::filesystem::path> &key_file,
               std::FILE *out) {
   std::filesystem::path path = key_file ? *key_file : default_key_path();
   Identity identity = open_identity(path, true);
-  write_json_line({{"v", 1},
-                   {"key_file", absolute_path(path).string()},
-                   {"public_key", identity.public_key_hex()}},
-                  out);
+  nlohmann::ordered_json report = {{"v", 1},
+                                   {"public_key", identity.public_key_hex()},
+                                   {"key_file", absolute_path(path).string()}};
+  write_raw_line(report.dump(-1, ' ', false, Json::error_handler_t::replace), out);
   return Exit::ok;
 }
 

@@ -55,6 +55,9 @@ int main(int argc, char **argv) {
   key_command->add_option("--key", key_file, "Key file (default as above)")
       ->type_name("FILE");
   app.require_subcommand(0, 1);
+  // -q, --config... also after "verify" or "key".
+  verify_command->fallthrough();
+  key_command->fallthrough();
 
   return tool.run(argc, argv, [&]() -> hlswarm::Exit {
     std::optional<std::filesystem::path> key;
