@@ -226,6 +226,10 @@ std::string ChainFile::append(const ChainEntry &entry) {
                                   entry.record))
     throw Error(Exit::software, subject, *problem);
   std::string line = render_chain_line(entry.record, entry.path);
+  // Never write a line this program could not read back on its next start
+  // (a path with control characters, a line too long...): it would make
+  // the chain impossible to continue.
+  parse_chain_line(line, fmt::format("{}: seq {}", subject, entry.record.fields.seq));
   std::string text = line + '\n';
   std::string_view left = text;
   while (!left.empty()) {

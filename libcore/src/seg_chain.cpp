@@ -65,7 +65,7 @@ SplitLine parse_split_line(const Json &object, const std::string &where) {
   auto path = object.find("path");
   if (path == object.end() || !path->is_string())
     throw fail("\"path\" is not a string");
-  line.path = path->get<std::string>();
+  line.path = std::filesystem::path(path->get<std::string>()).lexically_normal();
   if (!line.path.is_absolute())
     throw fail("\"path\" is not absolute");
   line.start_us = micro("start");
@@ -103,6 +103,9 @@ std::string read_whole_file(const std::filesystem::path &path) {
   std::ifstream in(path, std::ios::binary);
   if (!in)
     throw system_error(Exit::no_input, path.string(), errno);
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(path, ec))
+    throw Error(Exit::no_input, path.string(), "not a regular file");
   std::ostringstream content;
   content << in.rdbuf();
   if (in.bad())

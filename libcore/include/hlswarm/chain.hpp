@@ -87,6 +87,9 @@ public:
 
   /// Appends `entry` (which must follow the last record) and makes it
   /// durable (fdatasync) before returning: only then may it be printed.
+  /// The line is first read back as parse_chain_line would read it: one
+  /// that would not pass (e.g. a path with control characters) is
+  /// Error(data) and nothing is written.
   /// Returns the line written, without its newline.
   std::string append(const ChainEntry &entry);
 

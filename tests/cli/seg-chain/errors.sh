@@ -39,6 +39,17 @@ bad_line 66 "seg999.ts: No such file" "{\"v\":1,\"seq\":0,\"path\":\"$T/seg/seg9
 bad_line 65 "the end line counts 3 segments, but 0 arrived" '{"v":1,"end":true,"segments":3}'
 : > "$T/empty.ts"
 bad_line 65 "empty segment" "{\"v\":1,\"seq\":0,\"path\":\"$T/empty.ts\",\"start\":0,\"duration\":4,\"bytes\":0}"
+# A path the chain could not hold (a control character in a folder name)
+# is refused before anything is written, so the chain stays appendable;
+# a path with "." or ".." parts is recorded normalised.
+mkdir "$T/ctl$(printf '\001')dir"
+cp "$seg0" "$T/ctl$(printf '\001')dir/seg000.ts"
+bad_line 65 "path is not UTF-8 without control characters" \
+  "{\"v\":1,\"seq\":0,\"path\":\"$T/ctl\\u0001dir/seg000.ts\",\"start\":0,\"duration\":4,\"bytes\":$size0}"
+printf '{"v":1,"seq":0,"path":"%s","start":0,"duration":4,"bytes":%d}\n' \
+  "$T/seg/./x/../seg000.ts" "$size0" > "$T/dots"
+run 0 seg-chain --chain "$T/dots.chain" room < "$T/dots"
+expect_out "\"path\":\"$T/seg/seg000.ts\""
 { head -1 "$lines"; end_line 1; head -1 "$lines"; } > "$T/after"
 run 65 seg-chain --chain "$T/after.chain" room < "$T/after"
 expect_err "stdin:3: a line after the end line"

@@ -101,4 +101,6 @@ broken "empty" "no records"
 broken "after end" "seq 1: (a record after the end record|seq follows)"
 
 run 66 seg-chain verify "$T/missing.chain"
+run 66 seg-chain verify "$T"
+expect_err "not a regular file"
 run 64 seg-chain verify
