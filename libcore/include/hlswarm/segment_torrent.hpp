@@ -1,0 +1,84 @@
+// The segment torrent: each segment file is one BitTorrent v2 (BEP 52)
+// single-file torrent. Its info dict names the file and the root of a merkle
+// tree over 16 KiB blocks, so a viewer checks every block as it arrives; the
+// SHA-256 of the info dict is the v2 infohash.
+//
+// Hashing is done here with OpenSSL's SHA-256 rather than libtorrent's
+// set_piece_hashes: the same tree (tests/unit/segment_torrent_test.cpp
+// checks the info dict and piece layer are byte-identical to what
+// lt::create_torrent makes with v2_only), but read straight through one
+// buffer on one thread. Measured on 2.5 MB segments, warm cache: about
+// 1.5 GB/s against libtorrent's 0.55 GB/s and sha256sum's 0.5 GB/s, so the
+// per-record fsync, not hashing, is what bounds seg-chain. It also keeps
+// lt::create_torrent (and lt::entry) out of the library.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "hlswarm/error.hpp"
+#include "hlswarm/sha256.hpp"
+
+namespace hlswarm {
+
+/// Merkle leaves: BitTorrent blocks are 16 KiB.
+inline constexpr std::uint32_t segment_block_size = 16 * 1024;
+
+/// The piece size of every segment torrent: 64 KiB. Segments are 0.5-20 MB,
+/// and a viewer fetches one from up to 8 peers at once: 64 KiB pieces give a
+/// 0.5 MB segment 8 pieces (one per peer), and a 20 MB segment 320 pieces,
+/// whose piece layer (32 bytes a piece, 10 KiB) still fits in one BEP 52
+/// hash request (at most 512 hashes). Fixed, so the info dict depends only
+/// on the file.
+inline constexpr std::uint32_t segment_piece_size = 64 * 1024;
+
+/// The largest segment accepted (1 GiB): far above any HLS segment, small
+/// enough that a hostile record cannot announce an absurd file.
+inline constexpr std::uint64_t max_segment_bytes = std::uint64_t{1} << 30;
+
+/// The longest file name in an info dict, in bytes: records must stay small
+/// enough for a BEP 44 room head (1000 bytes).
+inline constexpr std::size_t max_segment_name_bytes = 128;
+
+/// Why `name` cannot be a segment's file name, or nullopt: it must be a
+/// plain name (no '/', '\', not "." or ".."), 1-128 bytes of UTF-8, no
+/// control characters.
+std::optional<std::string> segment_name_problem(std::string_view name);
+
+/// What the info dict of a segment torrent says.
+struct SegmentInfo {
+  std::string name;    ///< plain file name, never a path
+  std::uint64_t size = 0;
+  Sha256 pieces_root{}; ///< merkle root over the 16 KiB blocks
+  bool operator==(const SegmentInfo &other) const = default;
+};
+
+/// The canonical bencoded info dict:
+///   d9:file treed<name>d0:d6:lengthi<size>e11:pieces root32:<root>eee
+///    12:meta versioni2e4:name<name>12:piece lengthi65536ee
+std::string encode_segment_info(const SegmentInfo &info);
+
+/// Reads an info dict from untrusted bytes: canonical bencode of exactly
+/// the form above (at most 1024 bytes), or Error(code) saying what is wrong.
+SegmentInfo decode_segment_info(std::string_view info_dict,
+                                std::string_view what, Exit code = Exit::data);
+
+/// A hashed segment file.
+struct SegmentTorrent {
+  SegmentInfo info;
+  std::string info_dict;   ///< encode_segment_info(info)
+  std::string piece_layer; ///< 32 bytes a piece; empty if one piece or less
+  Sha256 infohash() const { return sha256(info_dict); }
+  /// A complete .torrent file (info and piece layers), for a seeder.
+  std::string torrent_file() const;
+};
+
+/// Hashes the file at `path` (named by its file name in the info dict).
+/// Error(no_input) if it cannot be read, Error(data) if it is empty, larger
+/// than max_segment_bytes, changes size while read, or has a bad name.
+SegmentTorrent hash_segment(const std::filesystem::path &path);
+
+} // namespace hlswarm

@@ -1,0 +1,223 @@
+#include "hlswarm/chain.hpp"
+
+#include <fstream>
+#include <sstream>
+#include <unistd.h>
+
+#include <gtest/gtest.h>
+
+#include "hlswarm/jsonl.hpp"
+#include "hlswarm/line_input.hpp"
+#include "hlswarm/text_encoding.hpp"
+
+using namespace hlswarm;
+
+namespace {
+
+Identity creator() {
+  std::array<char, 32> seed;
+  seed.fill(3);
+  return Identity::from_seed(seed);
+}
+
+SignedRecord make_record(const Identity &identity, const SignedRecord *previous,
+                         bool end = false, std::string room = "room") {
+  RecordFields fields;
+  fields.room = {identity.public_key(), std::move(room)};
+  if (previous) {
+    fields.seq = previous->fields.seq + 1;
+    fields.prev = previous->id;
+  }
+  fields.end = end;
+  if (!end) {
+    fields.start_us = 8'000'000 * fields.seq;
+    fields.duration_us = 7'960'000;
+    fields.size = 1234;
+    fields.info_dict = encode_segment_info(
+        {"seg" + std::to_string(fields.seq) + ".ts", 1234, sha256("x")});
+  }
+  return sign_record(fields, identity);
+}
+
+std::string path_for(const SignedRecord &record) {
+  return record.fields.end ? ""
+                           : "/videos/out/seg" + std::to_string(record.fields.seq) + ".ts";
+}
+
+class ChainFiles : public ::testing::Test {
+protected:
+  void SetUp() override {
+    folder_ = std::filesystem::temp_directory_path() /
+              ("hlswarm-chain-" + std::to_string(::getpid()));
+    std::filesystem::create_directories(folder_);
+  }
+  void TearDown() override { std::filesystem::remove_all(folder_); }
+  std::filesystem::path folder_;
+};
+
+} // namespace
+
+TEST(ChainLine, RendersReadableFieldsFromTheRecord) {
+  Identity identity = creator();
+  SignedRecord first = make_record(identity, nullptr);
+  std::string line = render_chain_line(first, path_for(first));
+  EXPECT_EQ(line.rfind(R"({"v":1,"seq":0,"id":")", 0), 0u) << line;
+  EXPECT_NE(line.find(R"("prev":null,"room":"hlswarm://)"), std::string::npos);
+  EXPECT_NE(line.find(R"("start":0.000000,"duration":7.960000,"bytes":1234,"infohash":")"),
+            std::string::npos);
+  EXPECT_NE(line.find(R"("path":"/videos/out/seg0.ts","end":false,"record":")"),
+            std::string::npos);
+  Json object = Json::parse(line);
+  EXPECT_EQ(object["infohash"], to_hex(digest_bytes(sha256(first.fields.info_dict))));
+  EXPECT_EQ(object["record"], to_base64(first.bytes));
+
+  ChainEntry entry = parse_chain_line(line, "t");
+  EXPECT_EQ(entry.record.bytes, first.bytes);
+  EXPECT_EQ(entry.path, "/videos/out/seg0.ts");
+
+  SignedRecord end = make_record(identity, &first, true);
+  std::string end_line = render_chain_line(end, "");
+  EXPECT_NE(end_line.find(R"("end":true,"record")"), std::string::npos);
+  EXPECT_EQ(end_line.find("path"), std::string::npos);
+  EXPECT_EQ(parse_chain_line(end_line, "t").record.fields, end.fields);
+}
+
+TEST(ChainLine, AnyChangedByteOutsideThePathFolderIsCaught) {
+  Identity identity = creator();
+  SignedRecord first = make_record(identity, nullptr);
+  SignedRecord second = make_record(identity, &first);
+  std::string line = render_chain_line(second, path_for(second));
+  std::size_t folder_begin = line.find("/videos/out/");
+  std::size_t folder_end = folder_begin + std::string("/videos/out/").size() - 1;
+  for (std::size_t at = 0; at < line.size(); ++at) {
+    if (at >= folder_begin && at < folder_end)
+      continue; // the folder of "path" is this machine's note, unsigned
+    for (char flip : {'\x01', '\x20'}) {
+      std::string changed = line;
+      changed[at] ^= flip;
+      EXPECT_THROW(parse_chain_line(changed, "t"), Error)
+          << "byte " << at << " ^ " << int(flip) << ": " << changed;
+    }
+  }
+  // Even a change to a number's spelling that keeps its value.
+  std::string respelled = line;
+  respelled.replace(respelled.find("\"duration\":7.960000"), 19, "\"duration\":7.96");
+  EXPECT_THROW(parse_chain_line(respelled, "t"), Error);
+  // The path must stay absolute, normal and end in the signed name.
+  for (std::string path : {"videos/seg1.ts", "/videos/../seg1.ts", "/videos/seg2.ts"}) {
+    std::string moved = line;
+    moved.replace(moved.find("/videos/out/seg1.ts"), 19, path);
+    EXPECT_THROW(parse_chain_line(moved, "t"), Error) << path;
+  }
+}
+
+TEST(ChainLine, NamesTheFieldThatDisagrees) {
+  Identity identity = creator();
+  SignedRecord first = make_record(identity, nullptr);
+  std::string line = render_chain_line(first, path_for(first));
+  line.replace(line.find("\"duration\":7.96"), 15, "\"duration\":8.96");
+  try {
+    parse_chain_line(line, "t");
+    FAIL();
+  } catch (const Error &e) {
+    EXPECT_NE(e.reason().find("\"duration\""), std::string::npos) << e.reason();
+  }
+}
+
+TEST(ChainLinks, FollowSeqPrevRoomAndEnd) {
+  Identity identity = creator();
+  SignedRecord a = make_record(identity, nullptr);
+  SignedRecord b = make_record(identity, &a);
+  SignedRecord c = make_record(identity, &b);
+  SignedRecord end = make_record(identity, &b, true);
+  EXPECT_FALSE(link_problem(nullptr, a));
+  EXPECT_FALSE(link_problem(&a, b));
+  EXPECT_TRUE(link_problem(nullptr, b));      // does not start at 0
+  EXPECT_TRUE(link_problem(&a, c));           // b missing
+  EXPECT_TRUE(link_problem(&b, a));           // swapped
+  EXPECT_TRUE(link_problem(&end, c));         // after the end
+  SignedRecord forged = make_record(identity, &a);
+  forged.fields.prev = sha256("elsewhere");
+  forged = sign_record(forged.fields, identity);
+  EXPECT_TRUE(link_problem(&a, forged));      // right seq, wrong prev
+  SignedRecord other_room = make_record(identity, &a, false, "other");
+  EXPECT_TRUE(link_problem(&a, other_room));
+}
+
+TEST_F(ChainFiles, AppendsDurablyAndRepairsATornLastLine) {
+  Identity identity = creator();
+  auto path = folder_ / "chains" / "room.chain";
+  SignedRecord a = make_record(identity, nullptr);
+  SignedRecord b = make_record(identity, &a);
+  {
+    ChainFile chain(path);
+    EXPECT_EQ(chain.summary().records, 0u);
+    chain.append({a, path_for(a)});
+    chain.append({b, path_for(b)});
+    EXPECT_THROW(chain.append({a, path_for(a)}), Error); // does not follow
+    // One writer at a time.
+    try {
+      ChainFile second(path);
+      ADD_FAILURE() << "second writer allowed";
+    } catch (const Error &e) {
+      EXPECT_EQ(e.code(), Exit::temp_fail);
+    }
+  }
+  std::string whole_line = render_chain_line(make_record(identity, &b), "/x/seg2.ts");
+  std::ofstream(path, std::ios::app) << whole_line.substr(0, 100); // a crash
+  auto size_before = std::filesystem::file_size(path);
+  {
+    ChainFile chain(path);
+    EXPECT_EQ(chain.summary().records, 2u);
+    EXPECT_EQ(chain.summary().last->record.id, b.id);
+    EXPECT_EQ(chain.summary().timeline_end_us, 8'000'000 + 7'960'000);
+    EXPECT_EQ(std::filesystem::file_size(path), size_before - 100);
+  }
+  // A complete but damaged line is not "torn": it is refused, not removed.
+  std::string content;
+  {
+    std::ifstream in(path, std::ios::binary);
+    std::ostringstream text;
+    text << in.rdbuf();
+    content = text.str();
+  }
+  content[content.size() - 30] ^= 1;
+  std::ofstream(path, std::ios::trunc) << content;
+  EXPECT_THROW(ChainFile{path}, Error);
+  EXPECT_EQ(std::filesystem::file_size(path), content.size());
+}
+
+TEST(ChainRead, NamesTheFirstBrokenLineAndSeq) {
+  Identity identity = creator();
+  SignedRecord a = make_record(identity, nullptr);
+  SignedRecord b = make_record(identity, &a);
+  SignedRecord c = make_record(identity, &b);
+  std::string chain = render_chain_line(a, path_for(a)) + "\n" +
+                      render_chain_line(c, path_for(c)) + "\n";
+  try {
+    read_chain(chain, "x.chain");
+    FAIL();
+  } catch (const Error &e) {
+    EXPECT_EQ(e.subject(), "x.chain");
+    EXPECT_NE(e.reason().find("line 2, seq 2"), std::string::npos) << e.reason();
+  }
+  ChainSummary summary = read_chain(render_chain_line(a, path_for(a)) + "\npartial", "x");
+  EXPECT_EQ(summary.records, 1u);
+  EXPECT_EQ(summary.torn_bytes, 7u);
+}
+
+TEST(LineInput, SplitsLinesAcrossReadsAndKeepsAnUnterminatedLast) {
+  int fds[2];
+  ASSERT_EQ(::pipe(fds), 0);
+  std::string text = "one\n\ntwo\nthree";
+  ASSERT_EQ(::write(fds[1], text.data(), text.size()), static_cast<ssize_t>(text.size()));
+  ::close(fds[1]);
+  LineInput input(fds[0], "pipe");
+  EXPECT_EQ(input.next(), "one");
+  EXPECT_EQ(input.next(), "");
+  EXPECT_EQ(input.next(), "two");
+  EXPECT_EQ(input.next(), "three");
+  EXPECT_EQ(input.next(), std::nullopt);
+  EXPECT_EQ(input.line_number(), 4u);
+  ::close(fds[0]);
+}
