@@ -7,8 +7,20 @@ extern "C" {
 }
 
 namespace hlswarm {
+namespace {
 
-static std::string join(std::string_view subject, std::string_view reason) {
+// Lower-cases a capitalised first word: our messages are lower case
+// throughout, and strerror ("No such file..."), std::error_code and FFmpeg
+// ("Invalid data...") texts are not. An acronym ("SQL logic error") stays.
+std::string lower_first(std::string_view text) {
+  std::string result(text);
+  if (result.size() > 1 && result[0] >= 'A' && result[0] <= 'Z' &&
+      result[1] >= 'a' && result[1] <= 'z')
+    result[0] = static_cast<char>(result[0] - 'A' + 'a');
+  return result;
+}
+
+std::string join(std::string_view subject, std::string_view reason) {
   std::string message(subject);
   if (!message.empty())
     message += ": ";
@@ -16,9 +28,11 @@ static std::string join(std::string_view subject, std::string_view reason) {
   return message;
 }
 
+} // namespace
+
 Error::Error(Exit code, std::string_view subject, std::string_view reason)
-    : std::runtime_error(join(subject, reason)), code_(code), subject_(subject),
-      reason_(reason) {}
+    : std::runtime_error(join(subject, lower_first(reason))), code_(code),
+      subject_(subject), reason_(lower_first(reason)) {}
 
 Error::Error(Exit code, std::string_view reason) : Error(code, "", reason) {}
 
@@ -30,11 +44,7 @@ std::string av_error_text(int averror) {
   char text[AV_ERROR_MAX_STRING_SIZE] = {};
   if (av_strerror(averror, text, sizeof text) < 0)
     return "unknown ffmpeg error " + std::to_string(averror);
-  // FFmpeg's texts start upper case ("Invalid data found..."); our messages
-  // are lower case throughout.
-  if (text[0] >= 'A' && text[0] <= 'Z')
-    text[0] = static_cast<char>(text[0] - 'A' + 'a');
-  return text;
+  return lower_first(text);
 }
 
 } // namespace hlswarm

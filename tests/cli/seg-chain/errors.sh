@@ -35,7 +35,7 @@ bad_line 65 "not a seg-split line of version 1" '{"v":2,"seq":0}'
 bad_line 65 '"path" is not absolute' '{"v":1,"seq":0,"path":"seg000.ts","start":0,"duration":4,"bytes":1}'
 bad_line 65 '"start" is out of range' "{\"v\":1,\"seq\":0,\"path\":\"$seg0\",\"start\":-1,\"duration\":4,\"bytes\":$size0}"
 bad_line 65 "the line says 5 bytes, the file has $size0" "{\"v\":1,\"seq\":0,\"path\":\"$seg0\",\"start\":0,\"duration\":4,\"bytes\":5}"
-bad_line 66 "seg999.ts: No such file" "{\"v\":1,\"seq\":0,\"path\":\"$T/seg/seg999.ts\",\"start\":0,\"duration\":4,\"bytes\":5}"
+bad_line 66 "seg999.ts: no such file" "{\"v\":1,\"seq\":0,\"path\":\"$T/seg/seg999.ts\",\"start\":0,\"duration\":4,\"bytes\":5}"
 bad_line 65 "the end line counts 3 segments, but 0 arrived" '{"v":1,"end":true,"segments":3}'
 : > "$T/empty.ts"
 bad_line 65 "empty segment" "{\"v\":1,\"seq\":0,\"path\":\"$T/empty.ts\",\"start\":0,\"duration\":4,\"bytes\":0}"
