@@ -20,10 +20,12 @@ Tool::Tool(std::string name, std::string description)
   app_.set_version_flag("--version", std::string(HLSWARM_VERSION));
   app_.add_flag("-q,--quiet", common_.quiet,
                 "Print only warnings and errors on stderr");
-  app_.add_flag_function(
-      "--progress{1},--no-progress{0}",
-      [this](std::int64_t value) { common_.progress = value > 0 ? 1 : 0; },
-      "Force progress lines on stderr on or off (default: on a terminal)");
+  app_.add_flag_callback(
+      "--progress", [this] { common_.progress = 1; },
+      "Show progress on stderr even when it is not a terminal");
+  app_.add_flag_callback(
+      "--no-progress", [this] { common_.progress = 0; },
+      "Never show progress (default: only on a terminal)");
   // One flat config file is shared by all programs (store, quota...): each
   // program reads the keys it knows and ignores the others.
   app_.set_config("--config", default_config_path().string(),
