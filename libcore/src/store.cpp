@@ -35,8 +35,8 @@ std::string hex_key(std::string_view text, std::string_view what) {
   return key;
 }
 
-/// The file name extension kept for a segment (".ts", ".m4s"...): only
-/// short alphanumeric ones, so that nothing odd reaches a file name.
+/// The file name extension kept for a segment ("ts", "m4s"...), without
+/// its dot: only short alphanumeric ones, so nothing odd reaches a name.
 std::string segment_extension(const fs::path &source) {
   std::string extension = source.extension().string();
   bool good = extension.size() >= 2 && extension.size() <= 8;
@@ -47,7 +47,7 @@ std::string segment_extension(const fs::path &source) {
     else if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')))
       good = false;
   }
-  return good ? extension : ".seg";
+  return good ? extension.substr(1) : "seg";
 }
 
 const char *mode_name(RoomMode mode) {
@@ -55,15 +55,15 @@ const char *mode_name(RoomMode mode) {
 }
 
 constexpr const char *segment_columns =
-    "infohash, room, seq, file, bytes, added, last_requested, "
+    "infohash, room, seq, ext, bytes, added, last_requested, "
     "requests_served, bytes_uploaded";
 
 SegmentInfo read_segment(const sqlite::Statement &row, const fs::path &folder) {
   SegmentInfo info;
-  info.infohash = row.text(0);
+  info.infohash = infohash_hex(row.blob(0));
   info.room = row.integer(1);
   info.seq = row.integer(2);
-  info.file = folder / row.text(3);
+  info.file = folder / segment_file_name(info.infohash, "." + row.text(3));
   info.bytes = static_cast<std::uint64_t>(row.integer(4));
   info.added = row.integer(5);
   info.last_requested = row.optional_integer(6);
@@ -89,7 +89,40 @@ std::atomic<unsigned> temporary_counter{0};
 
 } // namespace
 
-std::string segment_file_name(const std::string &infohash,
+std::string infohash_bytes(std::string_view hex) {
+  if (hex.size() != 64)
+    return {};
+  auto digit = [](char c) {
+    if (c >= '0' && c <= '9')
+      return c - '0';
+    if (c >= 'a' && c <= 'f')
+      return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+      return c - 'A' + 10;
+    return -1;
+  };
+  std::string bytes(32, '\0');
+  for (std::size_t i = 0; i < 32; ++i) {
+    int high = digit(hex[2 * i]), low = digit(hex[2 * i + 1]);
+    if (high < 0 || low < 0)
+      return {};
+    bytes[i] = static_cast<char>(high * 16 + low);
+  }
+  return bytes;
+}
+
+std::string infohash_hex(std::string_view bytes) {
+  static constexpr char digits[] = "0123456789abcdef";
+  std::string hex;
+  hex.reserve(bytes.size() * 2);
+  for (unsigned char byte : bytes) {
+    hex += digits[byte >> 4];
+    hex += digits[byte & 15];
+  }
+  return hex;
+}
+
+std::string segment_file_name(std::string_view infohash,
                               std::string_view extension) {
   return fmt::format("segments/{}/{}{}", infohash.substr(0, 2), infohash,
                      extension);
@@ -356,7 +389,8 @@ SegmentInfo Store::add_segment(const NewSegment &segment) {
   if (auto stored = find_segment(infohash))
     return *stored;
 
-  auto relative = segment_file_name(infohash, segment_extension(segment.source));
+  auto extension = segment_extension(segment.source);
+  auto relative = segment_file_name(infohash, "." + extension);
   auto final = impl_->folder / relative;
   make_dirs(final.parent_path());
   auto temporary = temporary_name_for(final);
@@ -400,7 +434,7 @@ SegmentInfo Store::add_segment(const NewSegment &segment) {
         "SELECT infohash FROM segments WHERE room = ?1 AND seq = ?2");
     conflict.bind(1, segment.room).bind(2, segment.seq);
     if (conflict.step()) {
-      auto other = conflict.text(0);
+      auto other = infohash_hex(conflict.blob(0));
       conflict.reset();
       throw Error(Exit::data, infohash,
                   fmt::format("room {} already has segment {} at seq {}",
@@ -420,12 +454,12 @@ SegmentInfo Store::add_segment(const NewSegment &segment) {
       added.file = final;
       added.bytes = bytes;
       added.added = impl_->now();
-      db.statement("INSERT INTO segments (infohash, room, seq, file, bytes, "
+      db.statement("INSERT INTO segments (infohash, room, seq, ext, bytes, "
                    "added) VALUES (?1, ?2, ?3, ?4, ?5, ?6)")
-          .bind(1, infohash)
+          .bind_blob(1, infohash_bytes(infohash))
           .bind(2, segment.room)
           .bind(3, segment.seq)
-          .bind(4, relative)
+          .bind(4, extension)
           .bind(5, static_cast<std::int64_t>(bytes))
           .bind(6, added.added)
           .run();
@@ -451,14 +485,15 @@ bool Store::remove_segment(std::string_view infohash_text) {
   std::string file;
   {
     sqlite::WriteTransaction transaction(db);
-    auto &query = db.statement("SELECT file FROM segments WHERE infohash = ?1");
-    query.bind(1, infohash);
+    auto key = infohash_bytes(infohash);
+    auto &query = db.statement("SELECT ext FROM segments WHERE infohash = ?1");
+    query.bind_blob(1, key);
     if (!query.step())
       return false;
-    file = query.text(0);
+    file = segment_file_name(infohash, "." + query.text(0));
     query.reset();
     db.statement("DELETE FROM segments WHERE infohash = ?1")
-        .bind(1, infohash)
+        .bind_blob(1, key)
         .run();
     db.statement("INSERT INTO removals (file) VALUES (?1) ON CONFLICT DO NOTHING")
         .bind(1, file)
@@ -510,7 +545,7 @@ std::optional<SegmentInfo> Store::find_segment(std::string_view infohash) {
   auto &query = impl_->db->statement(
       fmt::format("SELECT {} FROM segments WHERE infohash = ?1",
                   segment_columns));
-  query.bind(1, hex_key(infohash, "infohash"));
+  query.bind_blob(1, infohash_bytes(hex_key(infohash, "infohash")));
   std::optional<SegmentInfo> found;
   if (query.step())
     found = read_segment(query, impl_->folder);
@@ -544,7 +579,8 @@ std::optional<SegmentFile> Store::open_segment(std::string_view infohash) {
 
 SegmentTally Store::segment_totals() {
   auto &query = impl_->db->statement(
-      "SELECT count(*), coalesce(sum(bytes), 0) FROM segments");
+      "SELECT coalesce(sum(segments), 0), coalesce(sum(bytes), 0) "
+      "FROM room_totals");
   query.step();
   SegmentTally totals{query.integer(0),
                       static_cast<std::uint64_t>(query.integer(1))};
@@ -617,8 +653,11 @@ void Store::Impl::flush_usage() {
       "last_requested = max(coalesce(last_requested, 0), ?4) "
       "WHERE infohash = ?1");
   for (const auto &[infohash, usage] : segment_usage) {
+    auto key = infohash_bytes(infohash);
+    if (key.empty())
+      continue; // not an infohash: cannot be in the store
     segment.reset();
-    segment.bind(1, infohash)
+    segment.bind_blob(1, key)
         .bind(2, usage.requests)
         .bind(3, static_cast<std::int64_t>(usage.bytes_served))
         .bind(4, usage.last)

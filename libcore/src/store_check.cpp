@@ -41,10 +41,28 @@ std::optional<std::uint64_t> size_on_disk(const fs::path &path) {
   return static_cast<std::uint64_t>(info.st_size);
 }
 
+/// Whether a file under segments/ belongs to a row (or to a removal not
+/// yet finished): its name must be exactly where that row puts its file.
+bool file_is_owned(sqlite::Database &db, const fs::path &relative) {
+  auto stem = relative.stem().string();
+  auto extension = relative.extension().string();
+  auto key = infohash_bytes(stem);
+  auto &owner = db.statement(
+      "SELECT 1 FROM segments WHERE infohash = ?2 AND ext = ?3 "
+      "UNION ALL SELECT 1 FROM removals WHERE file = ?1");
+  owner.bind(1, relative.string());
+  if (!key.empty() && extension.size() > 1 &&
+      relative.string() == segment_file_name(stem, extension))
+    owner.bind_blob(2, key).bind(3, extension.substr(1));
+  bool owned = owner.step();
+  owner.reset();
+  return owned;
+}
+
 struct Suspect {
   StoreFault fault;
-  std::string file; // relative to the store
-  std::string infohash;
+  std::string file;     // relative to the store
+  std::string infohash; // 32 bytes, as in the database
   std::uint64_t bytes = 0;
   bool pinned = false;
 };
@@ -54,6 +72,7 @@ struct Suspect {
 std::string_view fault_name(StoreFault fault) {
   switch (fault) {
   case StoreFault::integrity: return "integrity";
+  case StoreFault::totals_mismatch: return "totals-mismatch";
   case StoreFault::missing_file: return "missing-file";
   case StoreFault::size_mismatch: return "size-mismatch";
   case StoreFault::orphan_file: return "orphan-file";
@@ -98,6 +117,34 @@ CheckReport Store::check(bool repair) {
   if (!report.problems.empty())
     return report; // repairing files against a broken index would do harm
 
+  // The per-room totals, from one snapshot (the triggers that keep them
+  // run in the writer's transaction, so a snapshot is always consistent).
+  auto wrong_totals = db.query_integer(R"sql(
+SELECT (SELECT count(*) FROM (
+          SELECT room, count(*), sum(bytes) FROM segments GROUP BY room
+          EXCEPT SELECT room, segments, bytes FROM room_totals))
+     + (SELECT count(*) FROM (
+          SELECT room, segments, bytes FROM room_totals
+          WHERE segments != 0 OR bytes != 0
+          EXCEPT SELECT room, count(*), sum(bytes) FROM segments GROUP BY room))
+)sql");
+  if (wrong_totals > 0) {
+    StoreProblem problem{StoreFault::totals_mismatch, "room_totals",
+                         fmt::format("{} room{} disagree with the segment rows",
+                                     wrong_totals, wrong_totals == 1 ? "" : "s"),
+                         false, false};
+    if (repair) {
+      sqlite::WriteTransaction transaction(db);
+      db.execute("DELETE FROM room_totals; "
+                 "INSERT INTO room_totals (room, segments, bytes) "
+                 "SELECT room, count(*), sum(bytes) FROM segments GROUP BY room");
+      transaction.commit();
+      problem.repaired = true;
+      problem.detail += "; recomputed";
+    }
+    report.problems.push_back(std::move(problem));
+  }
+
   if (repair && !impl.options.read_only)
     report.pending_removals = impl.finish_all_removals();
   else
@@ -107,11 +154,13 @@ CheckReport Store::check(bool repair) {
   // Rows whose file is missing or of the wrong size.
   {
     auto &rows = db.statement(
-        "SELECT s.infohash, s.file, s.bytes, r.pinned FROM segments s "
+        "SELECT s.infohash, s.ext, s.bytes, r.pinned FROM segments s "
         "JOIN rooms r ON r.id = s.room");
     while (rows.step()) {
       report.segments += 1;
-      Suspect row{StoreFault::missing_file, rows.text(1), rows.text(0),
+      auto key = rows.blob(0);
+      Suspect row{StoreFault::missing_file,
+                  segment_file_name(infohash_hex(key), "." + rows.text(1)), key,
                   static_cast<std::uint64_t>(rows.integer(2)),
                   rows.integer(3) != 0};
       auto size = size_on_disk(impl.absolute(row.file));
@@ -127,9 +176,6 @@ CheckReport Store::check(bool repair) {
   // Files without a row (and not waiting for their unlink), and stale
   // temporary files.
   {
-    auto &owner = db.statement(
-        "SELECT 1 FROM segments WHERE file = ?1 AND infohash = ?2 "
-        "UNION ALL SELECT 1 FROM removals WHERE file = ?1");
     std::error_code ec;
     auto top = impl.folder / "segments";
     for (fs::recursive_directory_iterator it(top, ec), end; !ec && it != end;
@@ -144,11 +190,8 @@ CheckReport Store::check(bool repair) {
           suspects.push_back({StoreFault::stale_temporary, relative, "", 0, false});
         continue;
       }
-      owner.reset();
-      owner.bind(1, relative).bind(2, it->path().stem().string());
-      if (!owner.step())
+      if (!file_is_owned(db, relative))
         suspects.push_back({StoreFault::orphan_file, relative, "", 0, false});
-      owner.reset();
     }
     if (ec && ec != std::errc::no_such_file_or_directory)
       throw Error(Exit::io, top.string(), ec.message());
@@ -160,11 +203,7 @@ CheckReport Store::check(bool repair) {
   std::vector<std::string> removals;
   {
     sqlite::WriteTransaction transaction(db);
-    auto &row = db.statement(
-        "SELECT bytes FROM segments WHERE infohash = ?1 AND file = ?2");
-    auto &owner = db.statement(
-        "SELECT 1 FROM segments WHERE file = ?1 AND infohash = ?2 "
-        "UNION ALL SELECT 1 FROM removals WHERE file = ?1");
+    auto &row = db.statement("SELECT bytes, ext FROM segments WHERE infohash = ?1");
     auto &drop = db.statement("DELETE FROM segments WHERE infohash = ?1");
     auto &remember = db.statement(
         "INSERT INTO removals (file) VALUES (?1) ON CONFLICT DO NOTHING");
@@ -177,11 +216,15 @@ CheckReport Store::check(bool repair) {
       case StoreFault::missing_file:
       case StoreFault::size_mismatch: {
         row.reset();
-        row.bind(1, suspect.infohash).bind(2, suspect.file);
+        row.bind_blob(1, suspect.infohash);
         if (!row.step())
           continue; // removed meanwhile
         auto bytes = static_cast<std::uint64_t>(row.integer(0));
+        bool same_file = segment_file_name(infohash_hex(suspect.infohash),
+                                           "." + row.text(1)) == suspect.file;
         row.reset();
+        if (!same_file)
+          continue; // removed and added again meanwhile
         if (size && *size == bytes)
           continue; // whole again (re-added meanwhile)
         problem.fault =
@@ -192,7 +235,7 @@ CheckReport Store::check(bool repair) {
                  : std::string("the file is missing");
         if (repair) {
           drop.reset();
-          drop.bind(1, suspect.infohash).run();
+          drop.bind_blob(1, suspect.infohash).run();
           if (size) {
             remember.reset();
             remember.bind(1, suspect.file).run();
@@ -207,10 +250,7 @@ CheckReport Store::check(bool repair) {
       case StoreFault::orphan_file: {
         if (!size)
           continue;
-        owner.reset();
-        owner.bind(1, suspect.file).bind(2, path.stem().string());
-        bool owned = owner.step();
-        owner.reset();
+        bool owned = file_is_owned(db, suspect.file);
         if (owned)
           continue;
         problem.detail = fmt::format("{} bytes, no row refers to it", *size);
@@ -231,6 +271,7 @@ CheckReport Store::check(bool repair) {
         }
         break;
       case StoreFault::integrity:
+      case StoreFault::totals_mismatch:
         break;
       }
       report.problems.push_back(std::move(problem));

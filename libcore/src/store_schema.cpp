@@ -2,6 +2,11 @@
 // every migration from version 0, so a fresh store and an upgraded one are
 // the same by construction. Never edit a migration that has shipped: add
 // the next one and bump Store::schema_version.
+//
+// Rows are kept small on purpose: evicting 10% of a million segments
+// rewrites every page those rows and their index entries sit on, so bytes
+// per row are bytes written per gc. Hence the infohash as a 32-byte blob and
+// no file name column (the name follows from infohash and extension).
 #include "store_impl.hpp"
 
 namespace hlswarm {
@@ -37,10 +42,10 @@ CREATE TABLE records (
 
 CREATE TABLE segments (
   id              INTEGER PRIMARY KEY,
-  infohash        TEXT NOT NULL UNIQUE CHECK (length(infohash) = 64),
+  infohash        BLOB NOT NULL UNIQUE CHECK (length(infohash) = 32),
   room            INTEGER NOT NULL REFERENCES rooms(id),
   seq             INTEGER NOT NULL,
-  file            TEXT NOT NULL,
+  ext             TEXT NOT NULL,
   bytes           INTEGER NOT NULL,
   added           INTEGER NOT NULL,
   last_requested  INTEGER,
@@ -51,16 +56,50 @@ CREATE TABLE segments (
 CREATE UNIQUE INDEX segments_by_room ON segments(room, seq);
 -- gc: walk segments least recently used first, and stop at the idle cut-off
 CREATE INDEX segments_by_use ON segments(coalesce(last_requested, added));
+
+-- For people and other programs: each segment's infohash in hex and its
+-- file, relative to the store folder.
+CREATE VIEW segment_files AS
+SELECT id, lower(hex(infohash)) AS infohash, room, seq, bytes,
+       'segments/' || lower(hex(substr(infohash, 1, 1))) || '/' ||
+       lower(hex(infohash)) || '.' || ext AS file
+FROM segments;
 )sql",
 
-    // 1 -> 2: upload accounting, and removals that survive a crash between
-    // the row's deletion and the file's unlink.
+    // 1 -> 2: upload accounting; removals that survive a crash between the
+    // row's deletion and the file's unlink; per-room totals kept by
+    // triggers, so the size of the store is known without reading every row.
     R"sql(
 ALTER TABLE segments ADD COLUMN bytes_uploaded INTEGER NOT NULL DEFAULT 0;
 
 CREATE TABLE removals (
   file TEXT PRIMARY KEY
 ) WITHOUT ROWID;
+
+CREATE TABLE room_totals (
+  room     INTEGER PRIMARY KEY REFERENCES rooms(id),
+  segments INTEGER NOT NULL,
+  bytes    INTEGER NOT NULL
+);
+INSERT INTO room_totals (room, segments, bytes)
+  SELECT room, count(*), sum(bytes) FROM segments GROUP BY room;
+
+CREATE TRIGGER segments_added AFTER INSERT ON segments BEGIN
+  INSERT INTO room_totals (room, segments, bytes) VALUES (new.room, 1, new.bytes)
+  ON CONFLICT (room) DO UPDATE SET segments = segments + 1,
+                                   bytes = bytes + excluded.bytes;
+END;
+CREATE TRIGGER segments_removed AFTER DELETE ON segments BEGIN
+  UPDATE room_totals SET segments = segments - 1, bytes = bytes - old.bytes
+  WHERE room = old.room;
+END;
+CREATE TRIGGER segments_changed AFTER UPDATE OF room, bytes ON segments BEGIN
+  UPDATE room_totals SET segments = segments - 1, bytes = bytes - old.bytes
+  WHERE room = old.room;
+  INSERT INTO room_totals (room, segments, bytes) VALUES (new.room, 1, new.bytes)
+  ON CONFLICT (room) DO UPDATE SET segments = segments + 1,
+                                   bytes = bytes + excluded.bytes;
+END;
 )sql",
 };
 

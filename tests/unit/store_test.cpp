@@ -475,22 +475,35 @@ CREATE TABLE records (room INTEGER NOT NULL REFERENCES rooms(id),
   seq INTEGER NOT NULL, id TEXT NOT NULL, record BLOB NOT NULL,
   PRIMARY KEY (room, seq)) WITHOUT ROWID;
 CREATE TABLE segments (id INTEGER PRIMARY KEY,
-  infohash TEXT NOT NULL UNIQUE CHECK (length(infohash) = 64),
+  infohash BLOB NOT NULL UNIQUE CHECK (length(infohash) = 32),
   room INTEGER NOT NULL REFERENCES rooms(id), seq INTEGER NOT NULL,
-  file TEXT NOT NULL, bytes INTEGER NOT NULL, added INTEGER NOT NULL,
+  ext TEXT NOT NULL, bytes INTEGER NOT NULL, added INTEGER NOT NULL,
   last_requested INTEGER, requests_served INTEGER NOT NULL DEFAULT 0);
 CREATE UNIQUE INDEX segments_by_room ON segments(room, seq);
 CREATE INDEX segments_by_use ON segments(coalesce(last_requested, added));
+CREATE VIEW segment_files AS
+SELECT id, lower(hex(infohash)) AS infohash, room, seq, bytes,
+       'segments/' || lower(hex(substr(infohash, 1, 1))) || '/' ||
+       lower(hex(infohash)) || '.' || ext AS file
+FROM segments;
 INSERT INTO creators (pk, followed) VALUES (')sql" + alice + R"sql(', 1);
 INSERT INTO rooms (creator, name, mode, created) VALUES (')sql" + alice + R"sql(', 'old', 'vod', 1);
-INSERT INTO segments (infohash, room, seq, file, bytes, added, requests_served)
-  VALUES ('0a)sql" + std::string(62, '1') + R"sql(', 1, 0,
-          'segments/0a/0a)sql" + std::string(62, '1') + R"sql(.ts', 11, 5, 3);
+INSERT INTO rooms (creator, name, mode, created) VALUES (')sql" + alice + R"sql(', 'older', 'vod', 1);
+INSERT INTO segments (infohash, room, seq, ext, bytes, added, requests_served)
+  VALUES (X'0a)sql" + std::string(62, '1') + R"sql(', 1, 0, 'ts', 11, 5, 3),
+         (X'0b)sql" + std::string(62, '2') + R"sql(', 1, 1, 'ts', 100, 6, 0),
+         (X'0c)sql" + std::string(62, '3') + R"sql(', 2, 0, 'ts', 1000, 7, 0);
 PRAGMA user_version = 1;
 )sql");
 
   Store store(store_dir(), options());
   EXPECT_EQ(raw_integer(store.database_path(), "PRAGMA user_version"), 2);
+  // The new per-room totals were filled from the rows already there.
+  EXPECT_EQ(store.segment_totals().count, 3);
+  EXPECT_EQ(store.segment_totals().bytes, 1111u);
+  EXPECT_EQ(raw_integer(store.database_path(),
+                        "SELECT bytes FROM room_totals WHERE room = 1"),
+            111);
   auto hash = "0a" + std::string(62, '1');
   auto old = store.find_segment(hash);
   ASSERT_TRUE(old);
@@ -500,8 +513,13 @@ PRAGMA user_version = 1;
   store.note_served(hash, 700);
   store.flush();
   EXPECT_EQ(store.find_segment(hash)->bytes_uploaded, 700u);
-  EXPECT_TRUE(store.check(false).consistent());
+  // Two of the three files were lost with the old version; check says so.
+  auto report = store.check(false);
+  EXPECT_EQ(report.problems.size(), 2u);
+  EXPECT_TRUE(store.check(true).consistent());
   EXPECT_TRUE(store.remove_segment(hash)); // uses the new removals table
+  EXPECT_EQ(store.segment_totals().count, 0);
+  EXPECT_TRUE(store.check(false).problems.empty());
 }
 
 TEST_F(StoreFixture, ANewerSchemaIsRefused) {
@@ -663,4 +681,58 @@ TEST_F(StoreFixture, CheckReportsADamagedDatabase) {
   ASSERT_FALSE(report.problems.empty());
   EXPECT_EQ(report.problems[0].fault, StoreFault::integrity);
   EXPECT_FALSE(report.consistent());
+}
+
+TEST_F(StoreFixture, TotalsFollowEveryChangeAndCheckRecomputesThem) {
+  Store store(store_dir(), options());
+  auto room = store.add_room(alice, "talk", RoomMode::live);
+  for (int n = 0; n < 10; ++n)
+    add(store, room, n, 100);
+  store.remove_segment(infohash(3));
+  evict(store, {500, std::nullopt, false});
+  EXPECT_EQ(store.segment_totals().count, 5);
+  EXPECT_EQ(store.segment_totals().bytes, 500u);
+  EXPECT_TRUE(store.check(false).problems.empty());
+
+  raw_sql(store.database_path(), "UPDATE room_totals SET bytes = 7");
+  auto report = store.check(false);
+  ASSERT_EQ(report.problems.size(), 1u);
+  EXPECT_EQ(report.problems[0].fault, StoreFault::totals_mismatch);
+  EXPECT_TRUE(store.check(true).consistent());
+  EXPECT_EQ(store.segment_totals().bytes, 500u);
+  EXPECT_TRUE(store.check(false).problems.empty());
+}
+
+TEST_F(StoreFixture, ALockHeldPastTheTimeoutIsATemporaryFailure) {
+  { Store store(store_dir(), options()); }
+  sqlite3 *other = nullptr;
+  ASSERT_EQ(sqlite3_open((store_dir() / "store.db").c_str(), &other), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(other, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr),
+            SQLITE_OK);
+  auto o = options();
+  o.busy_timeout = 100ms;
+  Store store(store_dir(), o);
+  try {
+    store.add_room(alice, "talk", RoomMode::live);
+    FAIL();
+  } catch (const Error &e) {
+    EXPECT_EQ(e.code(), Exit::temp_fail);
+  }
+  // Readers are not held up by a writer.
+  EXPECT_FALSE(store.find_room(alice, "talk"));
+  sqlite3_exec(other, "ROLLBACK", nullptr, nullptr, nullptr);
+  sqlite3_close(other);
+  EXPECT_GT(store.add_room(alice, "talk", RoomMode::live), 0);
+}
+
+TEST_F(StoreFixture, AFileThatIsNotADatabaseIsBadData) {
+  fs::create_directories(store_dir());
+  write_all(store_dir() / "store.db", std::string(8192, 'x'));
+  try {
+    Store store(store_dir(), options());
+    FAIL();
+  } catch (const Error &e) {
+    EXPECT_EQ(e.code(), Exit::data);
+  }
+  EXPECT_EQ(read_all(store_dir() / "store.db"), std::string(8192, 'x'));
 }

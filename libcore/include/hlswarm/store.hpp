@@ -163,6 +163,7 @@ struct GcReport {
 /// A fault that check() found.
 enum class StoreFault {
   integrity,       ///< SQLite's integrity_check or foreign_key_check failed
+  totals_mismatch, ///< the per-room totals disagree with the segment rows
   missing_file,    ///< a row whose file is missing
   size_mismatch,   ///< a file whose size differs from its row
   orphan_file,     ///< a file in segments/ without a row
@@ -187,6 +188,12 @@ struct CheckReport {
   /// True when every problem found was repaired (or there were none).
   bool consistent() const;
 };
+
+/// Where a segment file lives, relative to the store folder:
+/// "segments/<first two hex digits>/<infohash><extension>" (extension with
+/// its dot, e.g. ".ts").
+std::string segment_file_name(std::string_view infohash,
+                              std::string_view extension);
 
 /// The name of a fault as it appears in store-gc's output ("orphan-file").
 std::string_view fault_name(StoreFault fault);

@@ -13,7 +13,7 @@ tail -n1 "$T/out" | jq -e '.v == 1 and .end and .consistent and .problems == 0 a
   fail "bad check summary"
 
 # A segment file deleted by hand, a stray file, a stale temporary file.
-pinned=$(q "SELECT s.file FROM segments s JOIN rooms r ON r.id = s.room WHERE r.pinned LIMIT 1")
+pinned=$(q "SELECT s.file FROM segment_files s JOIN rooms r ON r.id = s.room WHERE r.pinned LIMIT 1")
 rm "$S/$pinned"
 stray=$S/segments/ee/$(printf 'e%.0s' $(seq 64)).ts
 mkdir -p "$(dirname "$stray")"; echo stray >"$stray"
@@ -41,7 +41,7 @@ run 0 store-gc --store "$S" --check
 expect_out '^store is consistent: 19 segments, 19 files$'
 
 # A damaged segment (wrong size) is dropped, its file removed.
-file=$(q "SELECT file FROM segments LIMIT 1")
+file=$(q "SELECT file FROM segment_files LIMIT 1")
 echo "extra" >>"$S/$file"
 run 65 store-gc --store "$S" --check
 expect_out "^size-mismatch: $file: "

@@ -44,7 +44,7 @@ sort -m "$T/removed" "$T/evicted" | sort >"$T/gone"
 dups=$(uniq -d "$T/gone" | head -3)
 [ -z "$dups" ] || fail "removed twice: $dups"
 comm -23 "$T/added" "$T/gone" >"$T/expected"
-q "SELECT infohash FROM segments ORDER BY 1" >"$T/have"
+q "SELECT infohash FROM segment_files ORDER BY 1" >"$T/have"
 diff "$T/expected" "$T/have" >"$T/diff" || { head "$T/diff"; fail "store differs from what was added, removed and evicted"; }
 pinned=$(grep -c ' pinned$' "$T/w0" "$T/w1" "$T/w2" | awk -F: '{ s += $2 } END { print s }')
 expect_eq "$(q 'SELECT count(*) FROM segments s JOIN rooms r ON r.id = s.room WHERE r.pinned')" "$pinned" "pinned"

@@ -48,14 +48,14 @@ while [ "$kills" -lt "$kills_wanted" ] && [ "$(date +%s)" -lt "$deadline" ]; do
   fi
   # Every pinned segment reported added is still in the database.
   grep ' pinned$' "$T/log" | cut -d' ' -f2 | sort >"$T/pinned.want" || true
-  q "SELECT s.infohash FROM segments s JOIN rooms r ON r.id = s.room WHERE r.pinned ORDER BY 1" >"$T/pinned.have"
+  q "SELECT s.infohash FROM segment_files s JOIN rooms r ON r.id = s.room WHERE r.pinned ORDER BY 1" >"$T/pinned.have"
   lost=$(comm -23 "$T/pinned.want" "$T/pinned.have" | head -3)
   [ -z "$lost" ] || fail "after kill $kills: pinned segments lost: $lost"
 done
 
 # Whatever a writer reported removed is gone; pinned files are whole.
 grep '^removed ' "$T/log" | cut -d' ' -f2 | sort >"$T/removed" || true
-q "SELECT infohash FROM segments ORDER BY 1" >"$T/all"
+q "SELECT infohash FROM segment_files ORDER BY 1" >"$T/all"
 back=$(comm -12 "$T/removed" "$T/all" | head -3)
 [ -z "$back" ] || fail "removed segments came back: $back"
 pinned=0
@@ -63,7 +63,7 @@ while read -r infohash file bytes; do
   [ "$(head -c 64 "$S/$file")" = "$infohash" ] || fail "$file does not hold $infohash"
   [ "$(stat -c %s "$S/$file")" = "$bytes" ] || fail "$file is not $bytes bytes"
   pinned=$((pinned + 1))
-done < <(q -separator ' ' "SELECT s.infohash, s.file, s.bytes FROM segments s JOIN rooms r ON r.id = s.room WHERE r.pinned")
+done < <(q -separator ' ' "SELECT s.infohash, s.file, s.bytes FROM segment_files s JOIN rooms r ON r.id = s.room WHERE r.pinned")
 # A writer killed between its commit and its line leaves one more than it
 # reported; never fewer.
 [ "$pinned" -ge "$(wc -l <"$T/pinned.want")" ] || fail "pinned segments lost"
