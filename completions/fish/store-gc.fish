@@ -1,0 +1,15 @@
+# fish completion for store-gc
+complete -c store-gc -f
+complete -c store-gc -s h -l help -d 'Print help and exit'
+complete -c store-gc -l version -d 'Print the version and exit'
+complete -c store-gc -s q -l quiet -d 'Print only warnings and errors'
+complete -c store-gc -l progress -d 'Force progress lines on'
+complete -c store-gc -l no-progress -d 'Force progress lines off'
+complete -c store-gc -l config -r -F -d 'Read options from this TOML file'
+complete -c store-gc -l store -r -a '(__fish_complete_directories)' -d 'Store folder'
+complete -c store-gc -l max-size -x -a '500M 1G 5G 20G 100G' -d 'Keep at most SIZE of segments'
+complete -c store-gc -l max-idle -x -a '36h 3d 7d 14d 30d' -d 'Remove segments idle longer than AGE'
+complete -c store-gc -s n -l dry-run -d 'List what would be removed, change nothing'
+complete -c store-gc -l json -d 'Print JSON lines'
+complete -c store-gc -l check -d 'Verify the store; exit 65 if broken'
+complete -c store-gc -l repair -d 'Verify the store and fix what can be fixed'

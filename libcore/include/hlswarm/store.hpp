@@ -1,0 +1,301 @@
+// The store: one folder per peer holding segment files and one SQLite
+// database (rooms, records, segments, creators) that several programs share
+// at once (a viewer, a background seeder, store-gc from cron).
+//
+// Layout (man hlswarm(7), STORE, is the reference for other implementations):
+//   <store>/store.db                          SQLite 3, WAL, user_version = 2
+//   <store>/segments/<ab>/<infohash>.<ext>    ab = first two hex digits
+//
+// Crash safety: a segment file is written under a temporary name, fsynced,
+// and renamed into place before its row commits, all renames happening while
+// the database write lock is held; a removal commits the row's deletion
+// first and unlinks the file after. So a crash can leave a file without a
+// row (an orphan, found by check() and removed by repair), never a row
+// without a file.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace hlswarm {
+
+/// A room's row id in one store; not portable between stores.
+using RoomId = std::int64_t;
+
+/// Seconds since the Unix epoch: every time in the store uses this unit.
+using UnixSeconds = std::int64_t;
+
+enum class RoomMode { live, vod };
+
+/// A room as the store knows it.
+struct RoomInfo {
+  RoomId id = 0;
+  std::string creator; ///< creator's public key, 64 lowercase hex digits
+  std::string name;
+  RoomMode mode = RoomMode::live;
+  bool ended = false;
+  bool pinned = false; ///< its segments are never evicted
+  UnixSeconds created = 0;
+};
+
+/// A creator as this user knows them.
+struct CreatorInfo {
+  std::string public_key; ///< 64 lowercase hex digits
+  std::int64_t times_watched = 0;
+  std::optional<UnixSeconds> last_watched;
+  bool followed = false; ///< their segments are evicted after all others
+};
+
+/// One stored segment.
+struct SegmentInfo {
+  std::string infohash; ///< BitTorrent v2 infohash, 64 lowercase hex digits
+  RoomId room = 0;
+  std::int64_t seq = 0;
+  std::filesystem::path file; ///< absolute path of the segment file
+  std::uint64_t bytes = 0;
+  UnixSeconds added = 0;
+  std::optional<UnixSeconds> last_requested; ///< empty if never asked for
+  std::int64_t requests_served = 0;
+  std::uint64_t bytes_uploaded = 0;
+
+  /// When the segment was last wanted: last request, else when added. Idle
+  /// age and eviction order use this.
+  UnixSeconds last_used() const { return last_requested.value_or(added); }
+};
+
+/// A segment to add: its identity and the file that holds its bytes.
+struct NewSegment {
+  std::string infohash; ///< 64 hex digits (upper case is folded)
+  RoomId room = 0;
+  std::int64_t seq = 0;
+  std::filesystem::path source; ///< the finished segment file
+  /// Take the source file in with a hard link and remove it after the row
+  /// commits (no copy) when it is on the store's file system; copy otherwise.
+  bool move = false;
+};
+
+/// An open segment file. The descriptor stays readable even if store-gc
+/// removes the segment meanwhile (an unlinked open file lives on until it
+/// is closed on Linux), so a peer that serves from it is never cut off.
+class SegmentFile {
+public:
+  SegmentFile(int fd, std::uint64_t bytes) : fd_(fd), bytes_(bytes) {}
+  ~SegmentFile();
+  SegmentFile(SegmentFile &&other) noexcept;
+  SegmentFile &operator=(SegmentFile &&other) noexcept;
+  SegmentFile(const SegmentFile &) = delete;
+  SegmentFile &operator=(const SegmentFile &) = delete;
+
+  int fd() const { return fd_; }
+  std::uint64_t bytes() const { return bytes_; }
+
+private:
+  int fd_ = -1;
+  std::uint64_t bytes_ = 0;
+};
+
+/// How a store is opened.
+struct StoreOptions {
+  /// Only read: no migration, no accounting, nothing written (--dry-run).
+  bool read_only = false;
+  /// Create the folder and the database when they do not exist yet;
+  /// otherwise a missing store is Error(no_input).
+  bool create = true;
+  /// How long to wait for another program's write lock before giving up
+  /// with Error(temp_fail).
+  std::chrono::milliseconds busy_timeout{10'000};
+  /// Accounting events are kept in memory and written in one transaction
+  /// once this many have gathered...
+  std::size_t flush_after_events = 4096;
+  /// ...or this long after the first unwritten one, or on flush()/close.
+  std::chrono::milliseconds flush_after{1000};
+  /// The wall clock (Unix seconds); tests set their own.
+  std::function<UnixSeconds()> clock;
+};
+
+/// What store-gc enforces.
+struct GcPolicy {
+  std::optional<std::uint64_t> max_size; ///< segment bytes to keep at most
+  /// Segments not requested (or added) within this age go first. Segments
+  /// of followed creators are exempt: only the size quota removes them.
+  std::optional<std::chrono::seconds> max_idle;
+  bool dry_run = false; ///< report only; the store must be opened read_only
+};
+
+/// Why a segment was evicted.
+enum class EvictionReason { idle, size };
+
+/// One evicted (or, in a dry run, evictable) segment.
+struct Eviction {
+  std::string infohash;
+  std::string creator;
+  std::string room;
+  std::int64_t seq = 0;
+  std::uint64_t bytes = 0;
+  UnixSeconds last_used = 0;
+  bool followed = false;
+  EvictionReason reason = EvictionReason::size;
+};
+
+/// Counts and bytes of one class of segments.
+struct SegmentTally {
+  std::int64_t count = 0;
+  std::uint64_t bytes = 0;
+};
+
+/// The outcome of a gc run.
+struct GcReport {
+  SegmentTally removed;
+  SegmentTally kept;     ///< everything left, pinned and followed included
+  SegmentTally pinned;   ///< left and pinned
+  SegmentTally followed; ///< left, of followed creators, not pinned
+  /// The size quota could not be met because pinned data alone exceeds it.
+  bool over_quota = false;
+};
+
+/// A fault that check() found.
+enum class StoreFault {
+  integrity,       ///< SQLite's integrity_check or foreign_key_check failed
+  totals_mismatch, ///< the per-room totals disagree with the segment rows
+  missing_file,    ///< a row whose file is missing
+  size_mismatch,   ///< a file whose size differs from its row
+  orphan_file,     ///< a file in segments/ without a row
+  stale_temporary, ///< a temporary file left by a program that died
+};
+
+/// One fault, as found (and, with repair, fixed).
+struct StoreProblem {
+  StoreFault fault = StoreFault::integrity;
+  std::string subject; ///< file relative to the store, or the check's name
+  std::string detail;
+  bool pinned = false;   ///< a pinned room's segment (data lost)
+  bool repaired = false;
+};
+
+/// The outcome of check().
+struct CheckReport {
+  std::vector<StoreProblem> problems;
+  std::int64_t segments = 0;          ///< rows checked
+  std::int64_t files = 0;             ///< files seen under segments/
+  std::int64_t pending_removals = 0;  ///< finished by this run (not faults)
+  /// True when every problem found was repaired (or there were none).
+  bool consistent() const;
+};
+
+/// Where a segment file lives, relative to the store folder:
+/// "segments/<first two hex digits>/<infohash><extension>" (extension with
+/// its dot, e.g. ".ts").
+std::string segment_file_name(std::string_view infohash,
+                              std::string_view extension);
+
+/// The name of a fault as it appears in store-gc's output ("orphan-file").
+std::string_view fault_name(StoreFault fault);
+
+/// One store folder, opened by one thread. Several processes (and several
+/// Store objects) may open the same folder at once.
+class Store {
+public:
+  /// The schema version this program writes (PRAGMA user_version).
+  static constexpr int schema_version = 2;
+
+  /// Opens (and, unless read_only, creates and migrates) the store in
+  /// `folder`. Errors: no_input if it is missing and !create, data if the
+  /// database is corrupt or from a newer program, temp_fail if another
+  /// program holds the lock past the timeout, cant_create, io.
+  explicit Store(const std::filesystem::path &folder, StoreOptions options = {});
+  /// Writes pending accounting (errors are reported as a warning).
+  ~Store();
+  Store(const Store &) = delete;
+  Store &operator=(const Store &) = delete;
+
+  const std::filesystem::path &folder() const;
+  std::filesystem::path database_path() const;
+
+  // Rooms, creators and records.
+
+  /// Adds a room, or returns the existing one with this creator and name.
+  RoomId add_room(std::string_view creator, std::string_view name,
+                  RoomMode mode);
+  std::optional<RoomInfo> find_room(std::string_view creator,
+                                    std::string_view name);
+  std::optional<RoomInfo> room(RoomId id);
+  /// Pins or unpins a room: a pinned room's segments are never evicted.
+  void set_room_pinned(RoomId room, bool pinned);
+  void set_room_ended(RoomId room, bool ended);
+
+  /// Marks a creator followed (their segments are evicted last) or not.
+  void set_creator_followed(std::string_view creator, bool followed);
+  std::optional<CreatorInfo> creator(std::string_view creator);
+
+  /// Stores a record's canonical bytes (opaque here) under (room, seq).
+  /// Storing the same record again is a no-op; a different record with the
+  /// same seq is Error(data).
+  void put_record(RoomId room, std::int64_t seq, std::string_view record_id,
+                  std::string_view record);
+  /// The record bytes at (room, seq), if stored.
+  std::optional<std::string> record(RoomId room, std::int64_t seq);
+  /// The highest seq stored for the room, if any.
+  std::optional<std::int64_t> last_record_seq(RoomId room);
+
+  // Segments.
+
+  /// Copies (or moves) a segment file in and commits its row, durably and
+  /// in that order. Adding a segment that is already stored returns the
+  /// stored one. Errors: data for a bad infohash or a different segment at
+  /// the same (room, seq), no_input for a missing source, io, cant_create.
+  SegmentInfo add_segment(const NewSegment &segment);
+  /// Removes a segment: the row first, then the file. False if not stored.
+  bool remove_segment(std::string_view infohash);
+  std::optional<SegmentInfo> find_segment(std::string_view infohash);
+  std::optional<SegmentInfo> find_segment(RoomId room, std::int64_t seq);
+  /// Opens a stored segment for reading; nullopt if it is not stored (or
+  /// its file vanished). See SegmentFile for why serving from the
+  /// descriptor is safe while store-gc runs.
+  std::optional<SegmentFile> open_segment(std::string_view infohash);
+  /// Segment count and bytes of the whole store.
+  SegmentTally segment_totals();
+
+  // Accounting for the network programs. Cheap: events are summed in
+  // memory and written in one transaction (see StoreOptions::flush_after*).
+
+  /// `bytes` of the segment were uploaded to a peer (call per piece).
+  void note_served(std::string_view infohash, std::uint64_t bytes);
+  /// Somebody (a peer or the local viewer) asked for the segment: counts a
+  /// request and makes the segment recently used.
+  void note_requested(std::string_view infohash);
+  /// The local user watched this creator.
+  void note_creator_watched(std::string_view creator);
+  /// Writes pending accounting now.
+  void flush();
+
+  // Garbage collection and checking (store-gc).
+
+  /// Evicts segments as `policy` says, in this order: unpinned segments of
+  /// creators not followed, least recently used first, while they are idle
+  /// or the store is over max_size; then unpinned segments of followed
+  /// creators, least recently used first, while over max_size. Pinned
+  /// segments are never evicted. Calls `evicted` for each segment removed
+  /// (or that would be, in a dry run).
+  GcReport collect_garbage(const GcPolicy &policy,
+                           const std::function<void(const Eviction &)> &evicted);
+
+  /// Verifies the store: SQLite integrity, rows without files, files
+  /// without rows, sizes, stale temporary files. With `repair`, fixes what
+  /// can be fixed (removes orphan and stale files, drops rows whose file is
+  /// missing or has the wrong size). Finishes removals a crash interrupted.
+  CheckReport check(bool repair);
+
+  struct Impl;
+
+private:
+  std::unique_ptr<Impl> impl_;
+};
+
+} // namespace hlswarm

@@ -1,0 +1,682 @@
+#include "hlswarm/store.hpp"
+
+#include <atomic>
+#include <cerrno>
+#include <cstring>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <utility>
+
+#include <fmt/format.h>
+
+#include "hlswarm/diag.hpp"
+#include "hlswarm/error.hpp"
+#include "hlswarm/fsutil.hpp"
+#include "store_impl.hpp"
+
+namespace hlswarm {
+namespace fs = std::filesystem;
+
+namespace {
+
+/// 64 hex digits, folded to lower case; Error(data) naming `what` if not.
+std::string hex_key(std::string_view text, std::string_view what) {
+  std::string key(text);
+  bool good = key.size() == 64;
+  for (char &c : key) {
+    if (c >= 'A' && c <= 'F')
+      c = static_cast<char>(c - 'A' + 'a');
+    good = good && ((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'));
+  }
+  if (!good)
+    throw Error(Exit::data, what,
+                fmt::format("'{}' is not 64 hexadecimal digits", text));
+  return key;
+}
+
+/// The file name extension kept for a segment ("ts", "m4s"...), without
+/// its dot: only short alphanumeric ones, so nothing odd reaches a name.
+std::string segment_extension(const fs::path &source) {
+  std::string extension = source.extension().string();
+  bool good = extension.size() >= 2 && extension.size() <= 8;
+  for (std::size_t i = 1; good && i < extension.size(); ++i) {
+    char c = extension[i];
+    if (c >= 'A' && c <= 'Z')
+      extension[i] = static_cast<char>(c - 'A' + 'a');
+    else if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')))
+      good = false;
+  }
+  return good ? extension.substr(1) : "seg";
+}
+
+const char *mode_name(RoomMode mode) {
+  return mode == RoomMode::vod ? "vod" : "live";
+}
+
+constexpr const char *segment_columns =
+    "infohash, room, seq, ext, bytes, added, last_requested, "
+    "requests_served, bytes_uploaded";
+
+SegmentInfo read_segment(const sqlite::Statement &row, const fs::path &folder) {
+  SegmentInfo info;
+  info.infohash = infohash_hex(row.blob(0));
+  info.room = row.integer(1);
+  info.seq = row.integer(2);
+  info.file = folder / segment_file_name(info.infohash, "." + row.text(3));
+  info.bytes = static_cast<std::uint64_t>(row.integer(4));
+  info.added = row.integer(5);
+  info.last_requested = row.optional_integer(6);
+  info.requests_served = row.integer(7);
+  info.bytes_uploaded = static_cast<std::uint64_t>(row.integer(8));
+  return info;
+}
+
+RoomInfo read_room(const sqlite::Statement &row) {
+  RoomInfo info;
+  info.id = row.integer(0);
+  info.creator = row.text(1);
+  info.name = row.text(2);
+  info.mode = row.text(3) == "vod" ? RoomMode::vod : RoomMode::live;
+  info.ended = row.text(4) == "ended";
+  info.pinned = row.integer(5) != 0;
+  info.created = row.integer(6);
+  return info;
+}
+
+/// Distinguishes temporary files of two Store objects in one process.
+std::atomic<unsigned> temporary_counter{0};
+
+} // namespace
+
+std::string infohash_bytes(std::string_view hex) {
+  if (hex.size() != 64)
+    return {};
+  auto digit = [](char c) {
+    if (c >= '0' && c <= '9')
+      return c - '0';
+    if (c >= 'a' && c <= 'f')
+      return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+      return c - 'A' + 10;
+    return -1;
+  };
+  std::string bytes(32, '\0');
+  for (std::size_t i = 0; i < 32; ++i) {
+    int high = digit(hex[2 * i]), low = digit(hex[2 * i + 1]);
+    if (high < 0 || low < 0)
+      return {};
+    bytes[i] = static_cast<char>(high * 16 + low);
+  }
+  return bytes;
+}
+
+std::string infohash_hex(std::string_view bytes) {
+  static constexpr char digits[] = "0123456789abcdef";
+  std::string hex;
+  hex.reserve(bytes.size() * 2);
+  for (unsigned char byte : bytes) {
+    hex += digits[byte >> 4];
+    hex += digits[byte & 15];
+  }
+  return hex;
+}
+
+std::string segment_file_name(std::string_view infohash,
+                              std::string_view extension) {
+  return fmt::format("segments/{}/{}{}", infohash.substr(0, 2), infohash,
+                     extension);
+}
+
+long temporary_owner_pid(const std::string &file_name) {
+  auto at = file_name.rfind(".tmp-");
+  if (at == std::string::npos)
+    return 0;
+  long pid = 0;
+  for (std::size_t i = at + 5; i < file_name.size() && file_name[i] != '-';
+       ++i) {
+    if (file_name[i] < '0' || file_name[i] > '9' || pid > 1'000'000'000)
+      return 0;
+    pid = pid * 10 + (file_name[i] - '0');
+  }
+  return pid;
+}
+
+// ---------------------------------------------------------------- open
+
+UnixSeconds Store::Impl::now() const {
+  if (options.clock)
+    return options.clock();
+  return std::chrono::duration_cast<std::chrono::seconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+void Store::Impl::require_writable() const {
+  if (options.read_only)
+    throw Error(Exit::software, folder.string(),
+                "the store was opened read-only");
+}
+
+void Store::Impl::migrate() {
+  auto version = db->query_integer("PRAGMA user_version");
+  if (version > Store::schema_version)
+    throw Error(Exit::data, db->path(),
+                fmt::format("schema version {} is newer than this program's "
+                            "({}); upgrade hlswarm",
+                            version, Store::schema_version));
+  if (version == Store::schema_version)
+    return;
+  if (options.read_only)
+    throw Error(Exit::temp_fail, db->path(),
+                fmt::format("schema version {} needs upgrading to {}; open "
+                            "the store once without --dry-run",
+                            version, Store::schema_version));
+  sqlite::WriteTransaction transaction(*db);
+  // Another program may have migrated while we waited for the lock.
+  version = db->query_integer("PRAGMA user_version");
+  for (auto v = version; v < Store::schema_version; ++v)
+    db->execute(store_migrations[v]);
+  db->execute(fmt::format("PRAGMA user_version = {}", Store::schema_version));
+  transaction.commit();
+}
+
+Store::Store(const fs::path &folder, StoreOptions options)
+    : impl_(std::make_unique<Impl>()) {
+  impl_->folder = folder;
+  impl_->options = std::move(options);
+  auto database = folder / "store.db";
+  std::error_code ec;
+  if (!fs::exists(database, ec)) {
+    if (impl_->options.read_only || !impl_->options.create)
+      throw Error(Exit::no_input, folder.string(), "no store here");
+    make_dirs(folder / "segments");
+  }
+  impl_->db = std::make_unique<sqlite::Database>(
+      database, impl_->options.read_only, impl_->options.create);
+  auto &db = *impl_->db;
+  db.set_busy_timeout(impl_->options.busy_timeout);
+  db.execute("PRAGMA foreign_keys = ON");
+  if (!impl_->options.read_only) {
+    // WAL: readers (serving peers) never wait for the writer and the writer
+    // never waits for readers. synchronous = FULL makes each commit durable
+    // on its own: a removal unlinks its file right after the commit, so
+    // that commit must not roll back after a power cut (with NORMAL it
+    // could, leaving a row without a file).
+    db.execute("PRAGMA journal_mode = WAL");
+    db.execute("PRAGMA synchronous = FULL");
+  }
+  impl_->migrate();
+}
+
+Store::~Store() {
+  if (!impl_ || impl_->options.read_only)
+    return;
+  try {
+    impl_->flush_usage();
+  } catch (const Error &e) {
+    diag::warningf("{}: accounting not written: {}", impl_->folder.string(),
+                   e.reason());
+  }
+}
+
+const fs::path &Store::folder() const { return impl_->folder; }
+fs::path Store::database_path() const { return impl_->folder / "store.db"; }
+
+// ---------------------------------------------------------------- rooms
+
+RoomId Store::add_room(std::string_view creator, std::string_view name,
+                       RoomMode mode) {
+  impl_->require_writable();
+  auto key = hex_key(creator, "creator");
+  if (name.empty())
+    throw Error(Exit::data, "room", "the room name is empty");
+  auto &db = *impl_->db;
+  sqlite::WriteTransaction transaction(db);
+  db.statement("INSERT INTO creators (pk) VALUES (?1) ON CONFLICT DO NOTHING")
+      .bind(1, key)
+      .run();
+  db.statement("INSERT INTO rooms (creator, name, mode, created) "
+               "VALUES (?1, ?2, ?3, ?4) ON CONFLICT DO NOTHING")
+      .bind(1, key)
+      .bind(2, name)
+      .bind(3, mode_name(mode))
+      .bind(4, impl_->now())
+      .run();
+  auto &query =
+      db.statement("SELECT id FROM rooms WHERE creator = ?1 AND name = ?2");
+  query.bind(1, key).bind(2, name);
+  query.step();
+  RoomId id = query.integer(0);
+  query.reset();
+  transaction.commit();
+  return id;
+}
+
+std::optional<RoomInfo> Store::find_room(std::string_view creator,
+                                         std::string_view name) {
+  auto &query = impl_->db->statement(
+      "SELECT id, creator, name, mode, state, pinned, created FROM rooms "
+      "WHERE creator = ?1 AND name = ?2");
+  query.bind(1, hex_key(creator, "creator")).bind(2, name);
+  std::optional<RoomInfo> found;
+  if (query.step())
+    found = read_room(query);
+  query.reset();
+  return found;
+}
+
+std::optional<RoomInfo> Store::room(RoomId id) {
+  auto &query = impl_->db->statement(
+      "SELECT id, creator, name, mode, state, pinned, created FROM rooms "
+      "WHERE id = ?1");
+  query.bind(1, id);
+  std::optional<RoomInfo> found;
+  if (query.step())
+    found = read_room(query);
+  query.reset();
+  return found;
+}
+
+void Store::set_room_pinned(RoomId room, bool pinned) {
+  impl_->require_writable();
+  auto &db = *impl_->db;
+  sqlite::WriteTransaction transaction(db);
+  db.statement("UPDATE rooms SET pinned = ?2 WHERE id = ?1")
+      .bind(1, room)
+      .bind(2, pinned ? 1 : 0)
+      .run();
+  if (db.changes() == 0)
+    throw Error(Exit::data, "room", fmt::format("no room {} in the store", room));
+  transaction.commit();
+}
+
+void Store::set_room_ended(RoomId room, bool ended) {
+  impl_->require_writable();
+  auto &db = *impl_->db;
+  sqlite::WriteTransaction transaction(db);
+  db.statement("UPDATE rooms SET state = ?2 WHERE id = ?1")
+      .bind(1, room)
+      .bind(2, ended ? "ended" : "open")
+      .run();
+  if (db.changes() == 0)
+    throw Error(Exit::data, "room", fmt::format("no room {} in the store", room));
+  transaction.commit();
+}
+
+void Store::set_creator_followed(std::string_view creator, bool followed) {
+  impl_->require_writable();
+  auto &db = *impl_->db;
+  sqlite::WriteTransaction transaction(db);
+  db.statement("INSERT INTO creators (pk, followed) VALUES (?1, ?2) "
+               "ON CONFLICT (pk) DO UPDATE SET followed = excluded.followed")
+      .bind(1, hex_key(creator, "creator"))
+      .bind(2, followed ? 1 : 0)
+      .run();
+  transaction.commit();
+}
+
+std::optional<CreatorInfo> Store::creator(std::string_view creator) {
+  auto &query = impl_->db->statement(
+      "SELECT pk, times_watched, last_watched, followed FROM creators "
+      "WHERE pk = ?1");
+  query.bind(1, hex_key(creator, "creator"));
+  std::optional<CreatorInfo> found;
+  if (query.step())
+    found = CreatorInfo{query.text(0), query.integer(1),
+                        query.optional_integer(2), query.integer(3) != 0};
+  query.reset();
+  return found;
+}
+
+// ---------------------------------------------------------------- records
+
+void Store::put_record(RoomId room, std::int64_t seq,
+                       std::string_view record_id, std::string_view record) {
+  impl_->require_writable();
+  auto &db = *impl_->db;
+  sqlite::WriteTransaction transaction(db);
+  auto &existing =
+      db.statement("SELECT id FROM records WHERE room = ?1 AND seq = ?2");
+  existing.bind(1, room).bind(2, seq);
+  if (existing.step()) {
+    bool same = existing.text(0) == record_id;
+    existing.reset();
+    if (!same)
+      throw Error(Exit::data, fmt::format("room {} seq {}", room, seq),
+                  "a different record is already stored at this seq");
+    return;
+  }
+  existing.reset();
+  db.statement(
+        "INSERT INTO records (room, seq, id, record) VALUES (?1, ?2, ?3, ?4)")
+      .bind(1, room)
+      .bind(2, seq)
+      .bind(3, record_id)
+      .bind_blob(4, record)
+      .run();
+  transaction.commit();
+}
+
+std::optional<std::string> Store::record(RoomId room, std::int64_t seq) {
+  auto &query = impl_->db->statement(
+      "SELECT record FROM records WHERE room = ?1 AND seq = ?2");
+  query.bind(1, room).bind(2, seq);
+  std::optional<std::string> found;
+  if (query.step())
+    found = query.blob(0);
+  query.reset();
+  return found;
+}
+
+std::optional<std::int64_t> Store::last_record_seq(RoomId room) {
+  auto &query =
+      impl_->db->statement("SELECT max(seq) FROM records WHERE room = ?1");
+  query.bind(1, room);
+  std::optional<std::int64_t> found;
+  if (query.step())
+    found = query.optional_integer(0);
+  query.reset();
+  return found;
+}
+
+// ---------------------------------------------------------------- segments
+
+SegmentInfo Store::add_segment(const NewSegment &segment) {
+  impl_->require_writable();
+  auto &db = *impl_->db;
+  auto infohash = hex_key(segment.infohash, "infohash");
+  if (auto stored = find_segment(infohash))
+    return *stored;
+
+  auto extension = segment_extension(segment.source);
+  auto relative = segment_file_name(infohash, "." + extension);
+  auto final = impl_->folder / relative;
+  make_dirs(final.parent_path());
+  auto temporary = temporary_name_for(final);
+  temporary += fmt::format("-{}", temporary_counter++);
+
+  // The bytes are made durable under the temporary name before the lock is
+  // taken, so the lock is held only for the rename and the row.
+  bool linked = segment.move &&
+                ::link(segment.source.c_str(), temporary.c_str()) == 0;
+  if (!linked) {
+    std::error_code ec;
+    fs::copy_file(segment.source, temporary,
+                  fs::copy_options::overwrite_existing, ec);
+    if (ec) {
+      remove_quietly(temporary);
+      bool missing = ec == std::errc::no_such_file_or_directory;
+      throw Error(missing ? Exit::no_input : Exit::io,
+                  segment.source.string(), ec.message());
+    }
+  }
+  std::uint64_t bytes = 0;
+  try {
+    bytes = fs::file_size(temporary);
+    fsync_path(temporary);
+  } catch (const fs::filesystem_error &e) {
+    remove_quietly(temporary);
+    throw Error(Exit::io, temporary.string(), e.code().message());
+  } catch (...) {
+    remove_quietly(temporary);
+    throw;
+  }
+
+  SegmentInfo added;
+  try {
+    sqlite::WriteTransaction transaction(db);
+    if (auto stored = find_segment(infohash)) { // added meanwhile
+      remove_quietly(temporary);
+      return *stored;
+    }
+    auto &conflict = db.statement(
+        "SELECT infohash FROM segments WHERE room = ?1 AND seq = ?2");
+    conflict.bind(1, segment.room).bind(2, segment.seq);
+    if (conflict.step()) {
+      auto other = infohash_hex(conflict.blob(0));
+      conflict.reset();
+      throw Error(Exit::data, infohash,
+                  fmt::format("room {} already has segment {} at seq {}",
+                              segment.room, other, segment.seq));
+    }
+    conflict.reset();
+
+    // The rename happens under the write lock: store-gc --check, which looks
+    // for files without rows under the same lock, never sees it halfway.
+    try {
+      commit_file(temporary, final);
+      // An unfinished removal of an older copy must not unlink this one.
+      db.statement("DELETE FROM removals WHERE file = ?1").bind(1, relative).run();
+      added.infohash = infohash;
+      added.room = segment.room;
+      added.seq = segment.seq;
+      added.file = final;
+      added.bytes = bytes;
+      added.added = impl_->now();
+      db.statement("INSERT INTO segments (infohash, room, seq, ext, bytes, "
+                   "added) VALUES (?1, ?2, ?3, ?4, ?5, ?6)")
+          .bind_blob(1, infohash_bytes(infohash))
+          .bind(2, segment.room)
+          .bind(3, segment.seq)
+          .bind(4, extension)
+          .bind(5, static_cast<std::int64_t>(bytes))
+          .bind(6, added.added)
+          .run();
+      transaction.commit();
+    } catch (...) {
+      // Still under the lock: no row refers to the file, so it can go.
+      remove_quietly(final);
+      throw;
+    }
+  } catch (...) {
+    remove_quietly(temporary);
+    throw;
+  }
+  if (segment.move)
+    remove_quietly(segment.source);
+  return added;
+}
+
+bool Store::remove_segment(std::string_view infohash_text) {
+  impl_->require_writable();
+  auto &db = *impl_->db;
+  auto infohash = hex_key(infohash_text, "infohash");
+  std::string file;
+  {
+    sqlite::WriteTransaction transaction(db);
+    auto key = infohash_bytes(infohash);
+    auto &query = db.statement("SELECT ext FROM segments WHERE infohash = ?1");
+    query.bind_blob(1, key);
+    if (!query.step())
+      return false;
+    file = segment_file_name(infohash, "." + query.text(0));
+    query.reset();
+    db.statement("DELETE FROM segments WHERE infohash = ?1")
+        .bind_blob(1, key)
+        .run();
+    db.statement("INSERT INTO removals (file) VALUES (?1) ON CONFLICT DO NOTHING")
+        .bind(1, file)
+        .run();
+    transaction.commit();
+  }
+  impl_->finish_removals({file});
+  return true;
+}
+
+void Store::Impl::finish_removals(const std::vector<std::string> &files) {
+  if (files.empty())
+    return;
+  sqlite::WriteTransaction transaction(*db);
+  auto &pending = db->statement("SELECT 1 FROM removals WHERE file = ?1");
+  auto &done = db->statement("DELETE FROM removals WHERE file = ?1");
+  std::string failure;
+  for (const auto &file : files) {
+    pending.reset();
+    pending.bind(1, file);
+    if (!pending.step())
+      continue; // an add took the name back meanwhile
+    pending.reset();
+    auto path = absolute(file);
+    if (::unlink(path.c_str()) != 0 && errno != ENOENT) {
+      failure = fmt::format("{}: {}", path.string(), std::strerror(errno));
+      continue; // stays pending; the next gc or repair tries again
+    }
+    done.reset();
+    done.bind(1, file).run();
+  }
+  pending.reset();
+  transaction.commit();
+  if (!failure.empty())
+    throw Error(Exit::io, failure);
+}
+
+std::int64_t Store::Impl::finish_all_removals() {
+  std::vector<std::string> files;
+  auto &query = db->statement("SELECT file FROM removals");
+  while (query.step())
+    files.push_back(query.text(0));
+  query.reset();
+  finish_removals(files);
+  return static_cast<std::int64_t>(files.size());
+}
+
+std::optional<SegmentInfo> Store::find_segment(std::string_view infohash) {
+  auto &query = impl_->db->statement(
+      fmt::format("SELECT {} FROM segments WHERE infohash = ?1",
+                  segment_columns));
+  query.bind_blob(1, infohash_bytes(hex_key(infohash, "infohash")));
+  std::optional<SegmentInfo> found;
+  if (query.step())
+    found = read_segment(query, impl_->folder);
+  query.reset();
+  return found;
+}
+
+std::optional<SegmentInfo> Store::find_segment(RoomId room, std::int64_t seq) {
+  auto &query = impl_->db->statement(fmt::format(
+      "SELECT {} FROM segments WHERE room = ?1 AND seq = ?2", segment_columns));
+  query.bind(1, room).bind(2, seq);
+  std::optional<SegmentInfo> found;
+  if (query.step())
+    found = read_segment(query, impl_->folder);
+  query.reset();
+  return found;
+}
+
+std::optional<SegmentFile> Store::open_segment(std::string_view infohash) {
+  auto found = find_segment(infohash);
+  if (!found)
+    return std::nullopt;
+  int fd = ::open(found->file.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    if (errno == ENOENT) // evicted between the lookup and the open
+      return std::nullopt;
+    throw system_error(Exit::io, found->file.string(), errno);
+  }
+  return SegmentFile(fd, found->bytes);
+}
+
+SegmentTally Store::segment_totals() {
+  auto &query = impl_->db->statement(
+      "SELECT coalesce(sum(segments), 0), coalesce(sum(bytes), 0) "
+      "FROM room_totals");
+  query.step();
+  SegmentTally totals{query.integer(0),
+                      static_cast<std::uint64_t>(query.integer(1))};
+  query.reset();
+  return totals;
+}
+
+SegmentFile::~SegmentFile() {
+  if (fd_ >= 0)
+    ::close(fd_);
+}
+
+SegmentFile::SegmentFile(SegmentFile &&other) noexcept
+    : fd_(std::exchange(other.fd_, -1)), bytes_(other.bytes_) {}
+
+SegmentFile &SegmentFile::operator=(SegmentFile &&other) noexcept {
+  if (this != &other) {
+    if (fd_ >= 0)
+      ::close(fd_);
+    fd_ = std::exchange(other.fd_, -1);
+    bytes_ = other.bytes_;
+  }
+  return *this;
+}
+
+// ---------------------------------------------------------------- accounting
+
+void Store::note_served(std::string_view infohash, std::uint64_t bytes) {
+  impl_->require_writable();
+  auto &usage = impl_->segment_usage[std::string(infohash)];
+  usage.bytes_served += bytes;
+  usage.last = impl_->now();
+  impl_->note_event();
+}
+
+void Store::note_requested(std::string_view infohash) {
+  impl_->require_writable();
+  auto &usage = impl_->segment_usage[std::string(infohash)];
+  usage.requests += 1;
+  usage.last = impl_->now();
+  impl_->note_event();
+}
+
+void Store::note_creator_watched(std::string_view creator) {
+  impl_->require_writable();
+  auto &usage = impl_->creator_usage[hex_key(creator, "creator")];
+  usage.times_watched += 1;
+  usage.last = impl_->now();
+  impl_->note_event();
+}
+
+void Store::flush() { impl_->flush_usage(); }
+
+void Store::Impl::note_event() {
+  auto now_steady = std::chrono::steady_clock::now();
+  if (pending_events++ == 0)
+    first_pending = now_steady;
+  if (pending_events >= options.flush_after_events ||
+      now_steady - first_pending >= options.flush_after)
+    flush_usage();
+}
+
+void Store::Impl::flush_usage() {
+  if (pending_events == 0)
+    return;
+  sqlite::WriteTransaction transaction(*db);
+  auto &segment = db->statement(
+      "UPDATE segments SET requests_served = requests_served + ?2, "
+      "bytes_uploaded = bytes_uploaded + ?3, "
+      "last_requested = max(coalesce(last_requested, 0), ?4) "
+      "WHERE infohash = ?1");
+  for (const auto &[infohash, usage] : segment_usage) {
+    auto key = infohash_bytes(infohash);
+    if (key.empty())
+      continue; // not an infohash: cannot be in the store
+    segment.reset();
+    segment.bind_blob(1, key)
+        .bind(2, usage.requests)
+        .bind(3, static_cast<std::int64_t>(usage.bytes_served))
+        .bind(4, usage.last)
+        .run();
+  }
+  auto &creator = db->statement(
+      "INSERT INTO creators (pk, times_watched, last_watched) "
+      "VALUES (?1, ?2, ?3) ON CONFLICT (pk) DO UPDATE SET "
+      "times_watched = times_watched + excluded.times_watched, "
+      "last_watched = max(coalesce(last_watched, 0), excluded.last_watched)");
+  for (const auto &[key, usage] : creator_usage) {
+    creator.reset();
+    creator.bind(1, key).bind(2, usage.times_watched).bind(3, usage.last).run();
+  }
+  transaction.commit();
+  // Cleared only once written, so a failed flush (busy) is retried later.
+  segment_usage.clear();
+  creator_usage.clear();
+  pending_events = 0;
+}
+
+} // namespace hlswarm

@@ -1,0 +1,285 @@
+// Store::check: find (and with repair, fix) what a crash or a hand left
+// behind. Rows and files are first scanned without the write lock, which
+// can take seconds on a big store; each suspect is then looked at again
+// under the lock, where no add or removal is halfway, so programs running
+// at the same time are never reported as faults.
+#include <cerrno>
+#include <csignal>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <fmt/format.h>
+
+#include "hlswarm/error.hpp"
+#include "hlswarm/fsutil.hpp"
+#include "store_impl.hpp"
+
+namespace hlswarm {
+namespace fs = std::filesystem;
+
+namespace {
+
+/// A temporary file is in use while its writer lives; one older than this
+/// is stale even if its pid now belongs to some other process.
+constexpr auto temporary_lifetime = std::chrono::hours(1);
+
+bool temporary_in_use(const fs::path &path, const std::string &name) {
+  long pid = temporary_owner_pid(name);
+  bool alive = pid > 0 && (::kill(static_cast<pid_t>(pid), 0) == 0 ||
+                           errno == EPERM);
+  if (!alive)
+    return false;
+  std::error_code ec;
+  auto modified = fs::last_write_time(path, ec);
+  return !ec && fs::file_time_type::clock::now() - modified < temporary_lifetime;
+}
+
+std::optional<std::uint64_t> size_on_disk(const fs::path &path) {
+  struct stat info {};
+  if (::stat(path.c_str(), &info) != 0)
+    return std::nullopt;
+  return static_cast<std::uint64_t>(info.st_size);
+}
+
+/// Whether a file under segments/ belongs to a row (or to a removal not
+/// yet finished): its name must be exactly where that row puts its file.
+bool file_is_owned(sqlite::Database &db, const fs::path &relative) {
+  auto stem = relative.stem().string();
+  auto extension = relative.extension().string();
+  auto key = infohash_bytes(stem);
+  auto &owner = db.statement(
+      "SELECT 1 FROM segments WHERE infohash = ?2 AND ext = ?3 "
+      "UNION ALL SELECT 1 FROM removals WHERE file = ?1");
+  owner.bind(1, relative.string());
+  if (!key.empty() && extension.size() > 1 &&
+      relative.string() == segment_file_name(stem, extension))
+    owner.bind_blob(2, key).bind(3, extension.substr(1));
+  bool owned = owner.step();
+  owner.reset();
+  return owned;
+}
+
+struct Suspect {
+  StoreFault fault;
+  std::string file;     // relative to the store
+  std::string infohash; // 32 bytes, as in the database
+  std::uint64_t bytes = 0;
+  bool pinned = false;
+};
+
+} // namespace
+
+std::string_view fault_name(StoreFault fault) {
+  switch (fault) {
+  case StoreFault::integrity: return "integrity";
+  case StoreFault::totals_mismatch: return "totals-mismatch";
+  case StoreFault::missing_file: return "missing-file";
+  case StoreFault::size_mismatch: return "size-mismatch";
+  case StoreFault::orphan_file: return "orphan-file";
+  case StoreFault::stale_temporary: return "stale-temporary";
+  }
+  return "unknown";
+}
+
+bool CheckReport::consistent() const {
+  for (const auto &problem : problems)
+    if (!problem.repaired)
+      return false;
+  return true;
+}
+
+CheckReport Store::check(bool repair) {
+  auto &impl = *impl_;
+  auto &db = *impl.db;
+  if (repair)
+    impl.require_writable();
+  CheckReport report;
+
+  // The database itself first: if it is damaged, nothing else is certain.
+  {
+    auto &query = db.statement("PRAGMA integrity_check");
+    while (query.step()) {
+      auto line = query.text(0);
+      if (line != "ok")
+        report.problems.push_back(
+            {StoreFault::integrity, "store.db", line, false, false});
+    }
+    query.reset();
+    auto &keys = db.statement("PRAGMA foreign_key_check");
+    while (keys.step())
+      report.problems.push_back(
+          {StoreFault::integrity, "store.db",
+           fmt::format("row {} of {} refers to a missing {} row",
+                       keys.integer(1), keys.text(0), keys.text(2)),
+           false, false});
+    keys.reset();
+  }
+  if (!report.problems.empty())
+    return report; // repairing files against a broken index would do harm
+
+  // The per-room totals, from one snapshot (the triggers that keep them
+  // run in the writer's transaction, so a snapshot is always consistent).
+  auto wrong_totals = db.query_integer(R"sql(
+SELECT (SELECT count(*) FROM (
+          SELECT room, count(*), sum(bytes) FROM segments GROUP BY room
+          EXCEPT SELECT room, segments, bytes FROM room_totals))
+     + (SELECT count(*) FROM (
+          SELECT room, segments, bytes FROM room_totals
+          WHERE segments != 0 OR bytes != 0
+          EXCEPT SELECT room, count(*), sum(bytes) FROM segments GROUP BY room))
+)sql");
+  if (wrong_totals > 0) {
+    StoreProblem problem{StoreFault::totals_mismatch, "room_totals",
+                         fmt::format("{} room{} disagree with the segment rows",
+                                     wrong_totals, wrong_totals == 1 ? "" : "s"),
+                         false, false};
+    if (repair) {
+      sqlite::WriteTransaction transaction(db);
+      db.execute("DELETE FROM room_totals; "
+                 "INSERT INTO room_totals (room, segments, bytes) "
+                 "SELECT room, count(*), sum(bytes) FROM segments GROUP BY room");
+      transaction.commit();
+      problem.repaired = true;
+      problem.detail += "; recomputed";
+    }
+    report.problems.push_back(std::move(problem));
+  }
+
+  if (repair && !impl.options.read_only)
+    report.pending_removals = impl.finish_all_removals();
+  else
+    report.pending_removals = db.query_integer("SELECT count(*) FROM removals");
+
+  std::vector<Suspect> suspects;
+  // Rows whose file is missing or of the wrong size.
+  {
+    auto &rows = db.statement(
+        "SELECT s.infohash, s.ext, s.bytes, r.pinned FROM segments s "
+        "JOIN rooms r ON r.id = s.room");
+    while (rows.step()) {
+      report.segments += 1;
+      auto key = rows.blob(0);
+      Suspect row{StoreFault::missing_file,
+                  segment_file_name(infohash_hex(key), "." + rows.text(1)), key,
+                  static_cast<std::uint64_t>(rows.integer(2)),
+                  rows.integer(3) != 0};
+      auto size = size_on_disk(impl.absolute(row.file));
+      if (!size)
+        suspects.push_back(row);
+      else if (*size != row.bytes) {
+        row.fault = StoreFault::size_mismatch;
+        suspects.push_back(row);
+      }
+    }
+    rows.reset();
+  }
+  // Files without a row (and not waiting for their unlink), and stale
+  // temporary files.
+  {
+    std::error_code ec;
+    auto top = impl.folder / "segments";
+    for (fs::recursive_directory_iterator it(top, ec), end; !ec && it != end;
+         it.increment(ec)) {
+      if (it->is_directory())
+        continue;
+      report.files += 1;
+      auto name = it->path().filename().string();
+      auto relative = it->path().lexically_relative(impl.folder).string();
+      if (is_temporary_name(it->path())) {
+        if (!temporary_in_use(it->path(), name))
+          suspects.push_back({StoreFault::stale_temporary, relative, "", 0, false});
+        continue;
+      }
+      if (!file_is_owned(db, relative))
+        suspects.push_back({StoreFault::orphan_file, relative, "", 0, false});
+    }
+    if (ec && ec != std::errc::no_such_file_or_directory)
+      throw Error(Exit::io, top.string(), ec.message());
+  }
+  if (suspects.empty())
+    return report;
+
+  // Each suspect again, under the write lock.
+  std::vector<std::string> removals;
+  {
+    sqlite::WriteTransaction transaction(db);
+    auto &row = db.statement("SELECT bytes, ext FROM segments WHERE infohash = ?1");
+    auto &drop = db.statement("DELETE FROM segments WHERE infohash = ?1");
+    auto &remember = db.statement(
+        "INSERT INTO removals (file) VALUES (?1) ON CONFLICT DO NOTHING");
+    for (const auto &suspect : suspects) {
+      auto path = impl.absolute(suspect.file);
+      auto size = size_on_disk(path);
+      StoreProblem problem{suspect.fault, suspect.file, "", suspect.pinned,
+                           false};
+      switch (suspect.fault) {
+      case StoreFault::missing_file:
+      case StoreFault::size_mismatch: {
+        row.reset();
+        row.bind_blob(1, suspect.infohash);
+        if (!row.step())
+          continue; // removed meanwhile
+        auto bytes = static_cast<std::uint64_t>(row.integer(0));
+        bool same_file = segment_file_name(infohash_hex(suspect.infohash),
+                                           "." + row.text(1)) == suspect.file;
+        row.reset();
+        if (!same_file)
+          continue; // removed and added again meanwhile
+        if (size && *size == bytes)
+          continue; // whole again (re-added meanwhile)
+        problem.fault =
+            size ? StoreFault::size_mismatch : StoreFault::missing_file;
+        problem.detail =
+            size ? fmt::format("{} bytes on disk, {} in the database", *size,
+                               bytes)
+                 : std::string("the file is missing");
+        if (repair) {
+          drop.reset();
+          drop.bind_blob(1, suspect.infohash).run();
+          if (size) {
+            remember.reset();
+            remember.bind(1, suspect.file).run();
+            removals.push_back(suspect.file);
+          }
+          problem.repaired = true;
+          problem.detail += suspect.pinned ? "; row dropped (pinned data lost)"
+                                           : "; row dropped";
+        }
+        break;
+      }
+      case StoreFault::orphan_file: {
+        if (!size)
+          continue;
+        bool owned = file_is_owned(db, suspect.file);
+        if (owned)
+          continue;
+        problem.detail = fmt::format("{} bytes, no row refers to it", *size);
+        // No row refers to it and adds rename only under this lock: safe.
+        if (repair && ::unlink(path.c_str()) == 0) {
+          problem.repaired = true;
+          problem.detail += "; removed";
+        }
+        break;
+      }
+      case StoreFault::stale_temporary:
+        if (!size)
+          continue;
+        problem.detail = "left by a program that stopped";
+        if (repair && ::unlink(path.c_str()) == 0) {
+          problem.repaired = true;
+          problem.detail += "; removed";
+        }
+        break;
+      case StoreFault::integrity:
+      case StoreFault::totals_mismatch:
+        break;
+      }
+      report.problems.push_back(std::move(problem));
+    }
+    transaction.commit();
+  }
+  impl.finish_removals(removals);
+  return report;
+}
+
+} // namespace hlswarm

@@ -1,0 +1,171 @@
+#include "hlswarm/store_gc.hpp"
+
+#include <fmt/format.h>
+
+#include "hlswarm/diag.hpp"
+#include "hlswarm/jsonl.hpp"
+#include "hlswarm/store.hpp"
+
+namespace hlswarm {
+namespace {
+
+/// Format version of store-gc's JSON lines.
+constexpr int output_version = 1;
+
+std::string_view reason_name(EvictionReason reason) {
+  return reason == EvictionReason::idle ? "idle" : "size";
+}
+
+std::string segments(std::int64_t count) {
+  return fmt::format("{} segment{}", count, count == 1 ? "" : "s");
+}
+
+std::string tally_text(const SegmentTally &tally) {
+  return fmt::format("{} ({})", segments(tally.count), human_size(tally.bytes));
+}
+
+void print_eviction(const Eviction &e, bool json, bool dry_run) {
+  if (json) {
+    write_json_line({{"v", output_version},
+                     {"infohash", e.infohash},
+                     {"creator", e.creator},
+                     {"room", e.room},
+                     {"seq", e.seq},
+                     {"bytes", e.bytes},
+                     {"last_used", e.last_used},
+                     {"followed", e.followed},
+                     {"reason", reason_name(e.reason)},
+                     {"dry_run", dry_run}});
+  } else if (dry_run) {
+    write_raw_line(fmt::format("would remove {} {}/{} seq {} ({}, {})",
+                               e.infohash, e.creator.substr(0, 8), e.room,
+                               e.seq, human_size(e.bytes),
+                               e.reason == EvictionReason::idle ? "idle"
+                                                                : "over size"));
+  }
+}
+
+Exit collect(const StoreGcOptions &options) {
+  if (!options.max_size && !options.max_idle)
+    diag::note("no --max-size or --max-idle (here or in the config file): "
+               "nothing to evict");
+  GcReport report;
+  std::optional<Store> store;
+  try {
+    StoreOptions open;
+    open.read_only = options.dry_run;
+    open.create = false;
+    store.emplace(options.store, open);
+  } catch (const Error &e) {
+    if (e.code() != Exit::no_input)
+      throw;
+    diag::notef("{}: no store here: nothing to do", options.store.string());
+  }
+  if (store) {
+    GcPolicy policy{options.max_size, options.max_idle, options.dry_run};
+    report = store->collect_garbage(policy, [&](const Eviction &e) {
+      print_eviction(e, options.json, options.dry_run);
+    });
+  }
+  if (report.over_quota)
+    diag::warningf("pinned segments alone ({}) exceed --max-size {}",
+                   human_size(report.pinned.bytes),
+                   human_size(*options.max_size));
+  if (options.json) {
+    write_json_line({{"v", output_version},
+                     {"end", true},
+                     {"dry_run", options.dry_run},
+                     {"removed", report.removed.count},
+                     {"bytes_freed", report.removed.bytes},
+                     {"kept", report.kept.count},
+                     {"bytes_kept", report.kept.bytes},
+                     {"pinned", report.pinned.count},
+                     {"bytes_pinned", report.pinned.bytes},
+                     {"followed", report.followed.count},
+                     {"bytes_followed", report.followed.bytes},
+                     {"over_quota", report.over_quota}});
+  } else {
+    write_raw_line(fmt::format(
+        "{} {}; kept {}, of which {} pinned and {} of followed creators",
+        options.dry_run ? "would remove" : "removed",
+        tally_text(report.removed), tally_text(report.kept),
+        tally_text(report.pinned), tally_text(report.followed)));
+  }
+  return Exit::ok;
+}
+
+Exit check(const StoreGcOptions &options) {
+  StoreOptions open;
+  open.create = false;
+  Store store(options.store, open);
+  auto report = store.check(options.repair);
+  std::int64_t repaired = 0;
+  for (const auto &problem : report.problems) {
+    repaired += problem.repaired ? 1 : 0;
+    if (options.json)
+      write_json_line({{"v", output_version},
+                       {"problem", fault_name(problem.fault)},
+                       {"file", problem.subject},
+                       {"detail", problem.detail},
+                       {"pinned", problem.pinned},
+                       {"repaired", problem.repaired}});
+    else
+      write_raw_line(fmt::format("{}: {}: {}", fault_name(problem.fault),
+                                 problem.subject, problem.detail));
+  }
+  if (report.pending_removals > 0)
+    diag::notef("{} removal{} interrupted by a crash {}",
+                report.pending_removals,
+                report.pending_removals == 1 ? "" : "s",
+                options.repair ? "finished" : "pending (the next gc finishes them)");
+  auto problems = static_cast<std::int64_t>(report.problems.size());
+  if (options.json) {
+    write_json_line({{"v", output_version},
+                     {"end", true},
+                     {"consistent", report.consistent()},
+                     {"segments", report.segments},
+                     {"files", report.files},
+                     {"problems", problems},
+                     {"repaired", repaired},
+                     {"pending_removals", report.pending_removals}});
+  } else if (problems == 0) {
+    write_raw_line(fmt::format("store is consistent: {}, {} file{}",
+                               segments(report.segments), report.files,
+                               report.files == 1 ? "" : "s"));
+  } else {
+    write_raw_line(fmt::format("checked {}, {} file{}: {} problem{}, {} repaired",
+                               segments(report.segments), report.files,
+                               report.files == 1 ? "" : "s", problems,
+                               problems == 1 ? "" : "s", repaired));
+  }
+  if (!report.consistent()) {
+    diag::error(fmt::format("{}: the store is broken{}", options.store.string(),
+                            options.repair ? " and could not be fully repaired"
+                                           : " (try --repair)"));
+    return Exit::data;
+  }
+  return Exit::ok;
+}
+
+} // namespace
+
+std::string human_size(std::uint64_t bytes) {
+  static constexpr const char *units[] = {"B", "KiB", "MiB", "GiB", "TiB", "PiB"};
+  if (bytes < 1024)
+    return fmt::format("{} B", bytes);
+  double value = static_cast<double>(bytes);
+  std::size_t unit = 0;
+  while (value >= 1024 && unit + 1 < std::size(units)) {
+    value /= 1024;
+    ++unit;
+  }
+  return fmt::format("{:.1f} {}", value, units[unit]);
+}
+
+Exit store_gc(const StoreGcOptions &options) {
+  if (options.check || options.repair)
+    return check(options);
+  return collect(options);
+}
+
+} // namespace hlswarm

@@ -1,0 +1,106 @@
+// The store's schema, as the migrations that build it. A new store runs
+// every migration from version 0, so a fresh store and an upgraded one are
+// the same by construction. Never edit a migration that has shipped: add
+// the next one and bump Store::schema_version.
+//
+// Rows are kept small on purpose: evicting 10% of a million segments
+// rewrites every page those rows and their index entries sit on, so bytes
+// per row are bytes written per gc. Hence the infohash as a 32-byte blob and
+// no file name column (the name follows from infohash and extension).
+#include "store_impl.hpp"
+
+namespace hlswarm {
+
+const char *const store_migrations[Store::schema_version] = {
+    // 0 -> 1: the first schema.
+    R"sql(
+CREATE TABLE creators (
+  pk            TEXT PRIMARY KEY CHECK (length(pk) = 64),
+  times_watched INTEGER NOT NULL DEFAULT 0,
+  last_watched  INTEGER,
+  followed      INTEGER NOT NULL DEFAULT 0
+) WITHOUT ROWID;
+
+CREATE TABLE rooms (
+  id      INTEGER PRIMARY KEY,
+  creator TEXT NOT NULL REFERENCES creators(pk),
+  name    TEXT NOT NULL,
+  mode    TEXT NOT NULL CHECK (mode IN ('live', 'vod')),
+  state   TEXT NOT NULL DEFAULT 'open' CHECK (state IN ('open', 'ended')),
+  pinned  INTEGER NOT NULL DEFAULT 0,
+  created INTEGER NOT NULL,
+  UNIQUE (creator, name)
+);
+
+CREATE TABLE records (
+  room   INTEGER NOT NULL REFERENCES rooms(id),
+  seq    INTEGER NOT NULL,
+  id     TEXT NOT NULL,
+  record BLOB NOT NULL,
+  PRIMARY KEY (room, seq)
+) WITHOUT ROWID;
+
+CREATE TABLE segments (
+  id              INTEGER PRIMARY KEY,
+  infohash        BLOB NOT NULL UNIQUE CHECK (length(infohash) = 32),
+  room            INTEGER NOT NULL REFERENCES rooms(id),
+  seq             INTEGER NOT NULL,
+  ext             TEXT NOT NULL,
+  bytes           INTEGER NOT NULL,
+  added           INTEGER NOT NULL,
+  last_requested  INTEGER,
+  requests_served INTEGER NOT NULL DEFAULT 0
+);
+-- serving: a room's segment by seq (the UNIQUE constraint on infohash
+-- already indexes lookups by infohash)
+CREATE UNIQUE INDEX segments_by_room ON segments(room, seq);
+-- gc: walk segments least recently used first, and stop at the idle cut-off
+CREATE INDEX segments_by_use ON segments(coalesce(last_requested, added));
+
+-- For people and other programs: each segment's infohash in hex and its
+-- file, relative to the store folder.
+CREATE VIEW segment_files AS
+SELECT id, lower(hex(infohash)) AS infohash, room, seq, bytes,
+       'segments/' || lower(hex(substr(infohash, 1, 1))) || '/' ||
+       lower(hex(infohash)) || '.' || ext AS file
+FROM segments;
+)sql",
+
+    // 1 -> 2: upload accounting; removals that survive a crash between the
+    // row's deletion and the file's unlink; per-room totals kept by
+    // triggers, so the size of the store is known without reading every row.
+    R"sql(
+ALTER TABLE segments ADD COLUMN bytes_uploaded INTEGER NOT NULL DEFAULT 0;
+
+CREATE TABLE removals (
+  file TEXT PRIMARY KEY
+) WITHOUT ROWID;
+
+CREATE TABLE room_totals (
+  room     INTEGER PRIMARY KEY REFERENCES rooms(id),
+  segments INTEGER NOT NULL,
+  bytes    INTEGER NOT NULL
+);
+INSERT INTO room_totals (room, segments, bytes)
+  SELECT room, count(*), sum(bytes) FROM segments GROUP BY room;
+
+CREATE TRIGGER segments_added AFTER INSERT ON segments BEGIN
+  INSERT INTO room_totals (room, segments, bytes) VALUES (new.room, 1, new.bytes)
+  ON CONFLICT (room) DO UPDATE SET segments = segments + 1,
+                                   bytes = bytes + excluded.bytes;
+END;
+CREATE TRIGGER segments_removed AFTER DELETE ON segments BEGIN
+  UPDATE room_totals SET segments = segments - 1, bytes = bytes - old.bytes
+  WHERE room = old.room;
+END;
+CREATE TRIGGER segments_changed AFTER UPDATE OF room, bytes ON segments BEGIN
+  UPDATE room_totals SET segments = segments - 1, bytes = bytes - old.bytes
+  WHERE room = old.room;
+  INSERT INTO room_totals (room, segments, bytes) VALUES (new.room, 1, new.bytes)
+  ON CONFLICT (room) DO UPDATE SET segments = segments + 1,
+                                   bytes = bytes + excluded.bytes;
+END;
+)sql",
+};
+
+} // namespace hlswarm
