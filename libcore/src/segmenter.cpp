@@ -357,6 +357,13 @@ SplitResult split(const SplitOptions &options,
                   const std::function<void(const Segment &)> &on_segment) {
   if (!(options.duration > 0))
     throw Error(Exit::usage, "--duration", "must be above 0");
+  const std::string &init = options.init_name;
+  if (init.empty() || init == "." || init == ".." ||
+      init.find('/') != std::string::npos)
+    throw Error(Exit::usage, "--init-name",
+                fmt::format("'{}': a file name, not a path (use --out for "
+                            "the folder)",
+                            init));
   return Splitter(options, on_segment).run();
 }
 

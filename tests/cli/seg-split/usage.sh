@@ -22,3 +22,6 @@ run 64 seg-split -d soon -
 run 64 seg-split --start-seq -1 -
 run 64 seg-split a.ts b.ts
 expect_empty_out
+run 64 seg-split --format fmp4 --init-name a/init.mp4 -
+expect_err "^seg-split: error: --init-name: 'a/init.mp4': a file name"
+expect_empty_out
