@@ -9,7 +9,6 @@
 
 extern "C" {
 #include <libavformat/avformat.h>
-#include <libavutil/log.h>
 }
 
 #include "hlswarm/diag.hpp"
