@@ -1,5 +1,8 @@
 #include "segment_publisher.hpp"
 
+#include <csignal>
+#include <pthread.h>
+
 #include "hlswarm/diag.hpp"
 #include "hlswarm/fsutil.hpp"
 
@@ -18,7 +21,19 @@ SegmentPublisher::SegmentPublisher(
     std::optional<MediaPlaylist> playlist)
     : on_segment_(std::move(on_segment)),
       playlist_path_(std::move(playlist_path)),
-      playlist_(std::move(playlist)), thread_([this] { run(); }) {}
+      playlist_(std::move(playlist)) {
+  // SIGINT and SIGTERM must interrupt the main thread's blocking read of
+  // the input; a signal handled by this thread would leave that read
+  // waiting for data that may never come. The thread inherits the mask.
+  sigset_t stop_signals;
+  sigset_t previous;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGINT);
+  sigaddset(&stop_signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, &previous);
+  thread_ = std::thread([this] { run(); });
+  pthread_sigmask(SIG_SETMASK, &previous, nullptr);
+}
 
 SegmentPublisher::~SegmentPublisher() {
   {

@@ -63,7 +63,7 @@ private:
   bool busy_ = false;     ///< a job is being published outside the queue
   bool closing_ = false;  ///< no more jobs will come
   std::exception_ptr failure_;
-  std::thread thread_;    ///< last: starts once everything above exists
+  std::thread thread_;    ///< started last, once everything above exists
 };
 
 } // namespace hlswarm

@@ -9,7 +9,6 @@
 
 extern "C" {
 #include <libavformat/avformat.h>
-#include <libavutil/log.h>
 }
 
 #include "hlswarm/diag.hpp"
@@ -357,6 +356,13 @@ SplitResult split(const SplitOptions &options,
                   const std::function<void(const Segment &)> &on_segment) {
   if (!(options.duration > 0))
     throw Error(Exit::usage, "--duration", "must be above 0");
+  const std::string &init = options.init_name;
+  if (init.empty() || init == "." || init == ".." ||
+      init.find('/') != std::string::npos)
+    throw Error(Exit::usage, "--init-name",
+                fmt::format("'{}': a file name, not a path (use --out for "
+                            "the folder)",
+                            init));
   return Splitter(options, on_segment).run();
 }
 

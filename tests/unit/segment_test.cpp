@@ -82,3 +82,10 @@ TEST(MediaPlaylist, TargetDurationCoversTheLongestSegment) {
   EXPECT_NE(text.find("#EXT-X-VERSION:7\n"), std::string::npos);
   EXPECT_NE(text.find("#EXT-X-MAP:URI=\"init.mp4\"\n"), std::string::npos);
 }
+
+TEST(MediaPlaylist, RefersToSegmentsRelativeToItsFolder) {
+  EXPECT_EQ(relative_uri("/srv/live/segs/seg00001.ts", "/srv/live"),
+            "segs/seg00001.ts");
+  EXPECT_EQ(relative_uri("/srv/segs/a b%.ts", "/srv/segs"), "a%20b%25.ts");
+  EXPECT_EQ(relative_uri("/srv/segs/x.ts", "/srv/playlists"), "../segs/x.ts");
+}

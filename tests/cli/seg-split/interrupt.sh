@@ -15,10 +15,10 @@ stop_with() {
   seg-split -d 1 -o "$dir" --playlist "$dir/index.m3u8" <"$T/pipe-$signal" >"$T/out" 2>"$T/err" &
   local splitter=$!
   first_line() { grep -q '"seq":0,' "$T/out"; }
-  wait_for 10 first_line
+  wait_for 20 first_line
   kill -"$signal" "$splitter"
   ended() { ! kill -0 "$splitter" 2>/dev/null; }
-  wait_for 10 ended
+  wait_for 30 ended
   local status=0
   wait "$splitter" || status=$?
   expect_eq "$status" 130 "exit status after SIG$signal"
@@ -45,12 +45,33 @@ started() {
   caught=$(awk '/^SigCgt:/ { print $2 }' "/proc/$splitter/status" 2>/dev/null) || return 1
   [ -n "$caught" ] && (( (16#$caught & 2) != 0 ))
 }
-wait_for 5 started
+wait_for 10 started
 kill -INT "$splitter"
 ended() { ! kill -0 "$splitter" 2>/dev/null; }
-wait_for 10 ended
+wait_for 30 ended
 status=0
 wait "$splitter" || status=$?
 exec 3>&-
 expect_eq "$status" 130 "exit status when idle"
 expect_eq "$(cat "$T/out")" '{"end":true,"segments":0,"v":1}' "stdout when idle"
+
+# Stopped while the input has gone silent mid-segment (the encoder stalled
+# but the pipe is still open): the segment is closed all the same.
+mkfifo "$T/stall"
+exec 4<>"$T/stall"
+make_video "$T/three.ts" 3 1
+seg-split -d 10 -o "$T/stall-segs" <"$T/stall" >"$T/out" 2>"$T/err" &
+splitter=$!
+cat "$T/three.ts" >&4 &
+wait_for 10 started
+# All 3 s are read, well before any 10 s boundary: nothing printed yet.
+read_all() { [ "$(awk '/^rchar:/ { print $2 }' "/proc/$splitter/io" 2>/dev/null)" -ge "$(stat -c %s "$T/three.ts")" ]; }
+if [ -r "/proc/$splitter/io" ]; then wait_for 10 read_all; fi
+kill -INT "$splitter"
+wait_for 30 ended
+status=0
+wait "$splitter" || status=$?
+exec 4>&-
+expect_eq "$status" 130 "exit status when stalled"
+expect_eq "$(grep -c '"seq"' "$T/out")" 1 "segments when stalled"
+expect_out '"end":true,"segments":1'

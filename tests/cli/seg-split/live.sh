@@ -16,7 +16,7 @@ seg-split -d 2 -o "$T/segs" --playlist "$T/segs/index.m3u8" <"$T/pipe" >"$T/out"
 splitter=$!
 
 first_line() { grep -q '"seq":0,' "$T/out"; }
-wait_for 10 first_line
+wait_for 20 first_line
 kill -0 "$encoder" 2>/dev/null || fail "the first line came only after the encoder had finished"
 grep -q '"end":true' "$T/out" && fail "end line before the end of input"
 grep -qx '#EXT-X-PLAYLIST-TYPE:EVENT' "$T/segs/index.m3u8" || fail "no live playlist yet"

@@ -22,3 +22,27 @@ run 64 seg-split -d soon -
 run 64 seg-split --start-seq -1 -
 run 64 seg-split a.ts b.ts
 expect_empty_out
+run 64 seg-split --format fmp4 --init-name a/init.mp4 -
+expect_err "^seg-split: error: --init-name: 'a/init.mp4': a file name"
+expect_empty_out
+
+# Options from the shared config file.
+make_video "$T/in.mp4" 4 1
+printf 'duration = 2\nname = "c%%d.ts"\n' >"$T/config.toml"
+HLSWARM_CONFIG=$T/config.toml run 0 seg-split -o "$T/segs" "$T/in.mp4"
+expect_eq "$(grep -c '"seq"' "$T/out")" 2 "segments with duration = 2 from the config"
+[ -f "$T/segs/c1.ts" ] || fail "name from the config not used"
+
+# A reader that goes away is an error, not a silent loss.
+# stdout is a pipe whose reader is gone before the first line is written.
+mkfifo "$T/lines"
+exec 5<>"$T/lines"
+seg-split -d 1 -o "$T/gone" "$T/in.mp4" >"$T/lines" 2>"$T/err" 5<&- &
+splitter=$!
+opened() { [ "$(readlink "/proc/$splitter/fd/1" 2>/dev/null)" = "$T/lines" ]; }
+wait_for 10 opened
+exec 5<&-
+status=0
+wait "$splitter" || status=$?
+expect_eq "$status" 74 "exit status when stdout closes"
+expect_err "^seg-split: error: stdout: "
