@@ -27,7 +27,7 @@ std::string json_string(std::string_view text) {
 }
 
 std::optional<std::string> path_problem(std::string_view path,
-                                        const SegmentInfo &info) {
+                                        const SegmentInfoDict &info) {
   if (!is_clean_utf8(path))
     return std::string("path is not UTF-8 without control characters");
   std::filesystem::path p(path);

@@ -133,7 +133,7 @@ SignedRecord decode_record(std::string_view bytes, std::string_view what) {
     fields.info_dict = require("info").string("info");
     if (dict.size() != common_keys + 4 + (fields.discontinuity ? 1 : 0))
       throw fail("unknown keys in a segment record");
-    SegmentInfo info = decode_segment_info(fields.info_dict, what);
+    SegmentInfoDict info = decode_segment_info(fields.info_dict, what);
     if (size < 0 || static_cast<std::uint64_t>(size) != info.size)
       throw fail(fmt::format("size {} differs from the info dict's length {}",
                              size, info.size));

@@ -15,6 +15,7 @@
 #include "hlswarm/paths.hpp"
 #include "hlswarm/segment_torrent.hpp"
 #include "hlswarm/signals.hpp"
+#include "hlswarm/store.hpp"
 #include "hlswarm/text_encoding.hpp"
 
 namespace hlswarm {
@@ -91,14 +92,6 @@ Room room_from_argument(const std::string &text, const Identity &identity) {
   return Room{identity.public_key(), text};
 }
 
-// The seam for the store (issue 4): once it lands, this imports the hashed
-// segment into the store and returns its path there. Until then segments
-// stay where seg-split wrote them and the chain records that path.
-std::filesystem::path keep_segment(const std::filesystem::path &written,
-                                   const SegmentTorrent &, const Room &) {
-  return written;
-}
-
 std::string read_whole_file(const std::filesystem::path &path) {
   std::ifstream in(path, std::ios::binary);
   if (!in)
@@ -112,6 +105,70 @@ std::string read_whole_file(const std::filesystem::path &path) {
     throw Error(Exit::io, path.string(), "read failed");
   return content.str();
 }
+
+// The creator's side of the store: the room is recorded and pinned (a
+// creator keeps their own broadcasts until they unpin them), each segment is
+// copied in before its record is appended, and each record after. A crash
+// between the chain append and the record leaves the store one record
+// behind; catch_up() fills that in on the next start from the chain file,
+// which is the authority.
+class CreatorStore {
+public:
+  CreatorStore(const std::filesystem::path &folder, const Room &room)
+      : store_(folder) {
+    room_ = store_.add_room(public_key_hex(room.creator), room.name,
+                            RoomMode::live);
+    store_.set_room_pinned(room_, true);
+  }
+
+  void catch_up(const ChainFile &chain) {
+    const auto &last = chain.summary().last;
+    std::int64_t next_seq = last ? last->record.fields.seq + 1 : 0;
+    // A segment stored for a record that was never appended (a crash or a
+    // refused line in between) must not block the segment that takes its
+    // seq now.
+    forget_segment(next_seq);
+    if (!last)
+      return;
+    auto stored = store_.last_record_seq(room_);
+    if (stored && *stored >= last->record.fields.seq)
+      return;
+    std::string content = read_whole_file(chain.path());
+    content.resize(chain.summary().complete_bytes);
+    read_chain(content, chain.path().string(), [&](const ChainEntry &entry) {
+      if (!stored || entry.record.fields.seq > *stored)
+        add_record(entry.record);
+    });
+  }
+
+  void forget_segment(std::int64_t seq) {
+    if (store_.record(room_, seq))
+      return;
+    if (auto segment = store_.find_segment(room_, seq))
+      store_.remove_segment(segment->infohash);
+  }
+
+  void add_segment(const std::filesystem::path &file,
+                   const SegmentTorrent &torrent, std::int64_t seq) {
+    NewSegment segment;
+    segment.infohash = to_hex(digest_bytes(torrent.infohash()));
+    segment.room = room_;
+    segment.seq = seq;
+    segment.source = file;
+    store_.add_segment(segment);
+  }
+
+  void add_record(const SignedRecord &record) {
+    store_.put_record(room_, record.fields.seq, to_hex(digest_bytes(record.id)),
+                      record.bytes);
+    if (record.fields.end)
+      store_.set_room_ended(room_, true);
+  }
+
+private:
+  Store store_;
+  RoomId room_ = 0;
+};
 
 } // namespace
 
@@ -148,6 +205,8 @@ Exit chain_segments(const ChainOptions &options, int input_fd, std::FILE *out) {
   if (continuing)
     diag::notef("continuing {} after seq {}", chain_path.string(),
                 summary.last->record.fields.seq);
+  CreatorStore store(options.store, room);
+  store.catch_up(chain);
 
   auto next_fields = [&] {
     RecordFields fields;
@@ -180,7 +239,10 @@ Exit chain_segments(const ChainOptions &options, int input_fd, std::FILE *out) {
                                 line.segments, expected_seq));
       RecordFields fields = next_fields();
       fields.end = true;
-      write_raw_line(chain.append({sign_record(fields, identity), ""}), out);
+      SignedRecord record = sign_record(fields, identity);
+      std::string chain_line = chain.append({record, ""});
+      store.add_record(record);
+      write_raw_line(chain_line, out);
       ended = true;
       continue;
     }
@@ -203,8 +265,8 @@ Exit chain_segments(const ChainOptions &options, int input_fd, std::FILE *out) {
       throw Error(Exit::data, where,
                   fmt::format("{}: the line says {} bytes, the file has {}",
                               line.path.string(), line.bytes, torrent.info.size));
-    std::filesystem::path kept = keep_segment(line.path, torrent, room);
     RecordFields fields = next_fields();
+    store.add_segment(line.path, torrent, fields.seq);
     fields.discontinuity = continuing && expected_seq == 0;
     fields.start_us = timeline_base + line.start_us;
     fields.duration_us = line.duration_us;
@@ -212,8 +274,16 @@ Exit chain_segments(const ChainOptions &options, int input_fd, std::FILE *out) {
     fields.info_dict = torrent.info_dict;
     // Appended and fsynced first, printed second: what downstream sees is
     // already durable.
-    write_raw_line(chain.append({sign_record(fields, identity), kept.string()}),
-                   out);
+    SignedRecord record = sign_record(fields, identity);
+    std::string chain_line;
+    try {
+      chain_line = chain.append({record, line.path.string()});
+    } catch (...) {
+      store.forget_segment(fields.seq);
+      throw;
+    }
+    store.add_record(record);
+    write_raw_line(chain_line, out);
     ++expected_seq;
     diag::progress(fmt::format("seq {}: {} segments this run",
                                fields.seq, expected_seq));
@@ -250,7 +320,7 @@ Exit verify_chain(const VerifyOptions &options, std::FILE *out) {
                              format_room_uri(f.room), format_room_uri(*expected)));
     if (!options.segments || f.end)
       return;
-    SegmentInfo info = decode_segment_info(f.info_dict, subject);
+    SegmentInfoDict info = decode_segment_info(f.info_dict, subject);
     auto file = *options.segments / info.name;
     std::error_code ec;
     if (!std::filesystem::exists(file, ec))

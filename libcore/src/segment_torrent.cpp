@@ -101,7 +101,7 @@ std::optional<std::string> segment_name_problem(std::string_view name) {
   return std::nullopt;
 }
 
-std::string encode_segment_info(const SegmentInfo &info) {
+std::string encode_segment_info(const SegmentInfoDict &info) {
   using namespace bencode;
   Dict file{{"length", static_cast<std::int64_t>(info.size)},
             {"pieces root", digest_bytes(info.pieces_root)}};
@@ -112,7 +112,7 @@ std::string encode_segment_info(const SegmentInfo &info) {
                      {"piece length", static_cast<std::int64_t>(segment_piece_size)}});
 }
 
-SegmentInfo decode_segment_info(std::string_view info_dict,
+SegmentInfoDict decode_segment_info(std::string_view info_dict,
                                 std::string_view what, Exit code) {
   auto fail = [&](std::string_view reason) {
     return Error(code, what, fmt::format("segment info dict: {}", reason));
@@ -131,7 +131,7 @@ SegmentInfo decode_segment_info(std::string_view info_dict,
       throw fail("meta version is not 2");
     if (top.at("piece length").integer("piece length") != segment_piece_size)
       throw fail(fmt::format("piece length is not {}", segment_piece_size));
-    SegmentInfo info;
+    SegmentInfoDict info;
     info.name = top.at("name").string("name");
     if (auto problem = segment_name_problem(info.name))
       throw fail(fmt::format("name: {}", *problem));

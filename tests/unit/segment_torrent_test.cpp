@@ -109,7 +109,7 @@ TEST_F(SegmentFiles, RefusesEmptyMissingAndOddFiles) {
   EXPECT_EQ(code_of(write("bad\nname.ts", 10)), Exit::data);
 }
 
-TEST(SegmentInfo, NamesArePlainFileNames) {
+TEST(SegmentInfoDict, NamesArePlainFileNames) {
   EXPECT_FALSE(segment_name_problem("seg00001.ts"));
   EXPECT_FALSE(segment_name_problem("séance 1.ts"));
   for (std::string bad : std::vector<std::string>{"", ".", "..", "a/b.ts", "/abs.ts", "a\\b.ts",
@@ -117,8 +117,8 @@ TEST(SegmentInfo, NamesArePlainFileNames) {
     EXPECT_TRUE(segment_name_problem(bad)) << bad;
 }
 
-TEST(SegmentInfo, DecoderRejectsAnythingButTheOneForm) {
-  SegmentInfo info{"seg.ts", 100000, sha256("x")};
+TEST(SegmentInfoDict, DecoderRejectsAnythingButTheOneForm) {
+  SegmentInfoDict info{"seg.ts", 100000, sha256("x")};
   std::string good = encode_segment_info(info);
   EXPECT_EQ(decode_segment_info(good, "t"), info);
   using namespace bencode;

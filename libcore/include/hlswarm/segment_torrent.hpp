@@ -49,26 +49,26 @@ inline constexpr std::size_t max_segment_name_bytes = 128;
 std::optional<std::string> segment_name_problem(std::string_view name);
 
 /// What the info dict of a segment torrent says.
-struct SegmentInfo {
+struct SegmentInfoDict {
   std::string name;    ///< plain file name, never a path
   std::uint64_t size = 0;
   Sha256 pieces_root{}; ///< merkle root over the 16 KiB blocks
-  bool operator==(const SegmentInfo &other) const = default;
+  bool operator==(const SegmentInfoDict &other) const = default;
 };
 
 /// The canonical bencoded info dict:
 ///   d9:file treed<name>d0:d6:lengthi<size>e11:pieces root32:<root>eee
 ///    12:meta versioni2e4:name<name>12:piece lengthi65536ee
-std::string encode_segment_info(const SegmentInfo &info);
+std::string encode_segment_info(const SegmentInfoDict &info);
 
 /// Reads an info dict from untrusted bytes: canonical bencode of exactly
 /// the form above (at most 1024 bytes), or Error(code) saying what is wrong.
-SegmentInfo decode_segment_info(std::string_view info_dict,
+SegmentInfoDict decode_segment_info(std::string_view info_dict,
                                 std::string_view what, Exit code = Exit::data);
 
 /// A hashed segment file.
 struct SegmentTorrent {
-  SegmentInfo info;
+  SegmentInfoDict info;
   std::string info_dict;   ///< encode_segment_info(info)
   std::string piece_layer; ///< 32 bytes a piece; empty if one piece or less
   Sha256 infohash() const { return sha256(info_dict); }

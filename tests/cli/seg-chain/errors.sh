@@ -9,24 +9,24 @@ lines="$T/seg/lines"
 # A gap in seg-split's seq is an error (65), not skipped; what came before
 # the gap stays a valid chain.
 sed 2d "$lines" > "$T/gap"
-run 65 seg-chain --chain "$T/gap.chain" room < "$T/gap"
+run 65 seg-chain --store "$T/gap.store" --chain "$T/gap.chain" room < "$T/gap"
 expect_err "stdin:2: seq 2 after seq 0: segments 1..1 are missing"
 expect_eq "$(wc -l < "$T/gap.chain")" 1 "records before the gap"
 run 0 seg-chain verify "$T/gap.chain"
 # Repeated or not starting at 0.
 { head -1 "$lines"; head -1 "$lines"; } > "$T/again"
-run 65 seg-chain --chain "$T/again.chain" room < "$T/again"
+run 65 seg-chain --store "$T/again.store" --chain "$T/again.chain" room < "$T/again"
 expect_err "seq 0 again after seq 0"
 sed 1d "$lines" > "$T/late"
-run 65 seg-chain --chain "$T/late.chain" room < "$T/late"
+run 65 seg-chain --store "$T/late.store" --chain "$T/late.chain" room < "$T/late"
 expect_err "stdin:1: seq 1 after seq -1: segments 0..0 are missing"
 
 # Broken lines.
 bad_line() { # bad_line CODE REGEX LINE
   printf '%s\n' "$3" > "$T/bad"
-  run "$1" seg-chain --chain "$T/bad.chain" room < "$T/bad"
+  run "$1" seg-chain --store "$T/bad.store" --chain "$T/bad.chain" room < "$T/bad"
   expect_err "$2"
-  rm -f "$T/bad.chain"
+  rm -rf "$T/bad.chain" "$T/bad.store"
 }
 seg0="$T/seg/seg000.ts"
 size0=$(stat -c %s "$seg0")
@@ -48,10 +48,10 @@ bad_line 65 "path is not UTF-8 without control characters" \
   "{\"v\":1,\"seq\":0,\"path\":\"$T/ctl\\u0001dir/seg000.ts\",\"start\":0,\"duration\":4,\"bytes\":$size0}"
 printf '{"v":1,"seq":0,"path":"%s","start":0,"duration":4,"bytes":%d}\n' \
   "$T/seg/./x/../seg000.ts" "$size0" > "$T/dots"
-run 0 seg-chain --chain "$T/dots.chain" room < "$T/dots"
+run 0 seg-chain --store "$T/dots.store" --chain "$T/dots.chain" room < "$T/dots"
 expect_out "\"path\":\"$T/seg/seg000.ts\""
 { head -1 "$lines"; end_line 1; head -1 "$lines"; } > "$T/after"
-run 65 seg-chain --chain "$T/after.chain" room < "$T/after"
+run 65 seg-chain --store "$T/after.store" --chain "$T/after.chain" room < "$T/after"
 expect_err "stdin:3: a line after the end line"
 
 # Rooms: bad names are usage errors; a URI must name our own key.
@@ -64,8 +64,8 @@ expect_err "it belongs to creator abab.*but the key is [0-9a-f]{64}"
 run 64 seg-chain "http://example.org/room" < /dev/null
 expect_err "must start with hlswarm://"
 # A chain file of another room is not appended to.
-run 0 seg-chain --chain "$T/one.chain" one < "$lines"
-run 65 seg-chain --chain "$T/one.chain" two < "$lines"
+run 0 seg-chain --store "$T/one.store" --chain "$T/one.chain" one < "$lines"
+run 65 seg-chain --store "$T/one.store" --chain "$T/one.chain" two < "$lines"
 expect_err "this chain is room hlswarm://[0-9a-f]{64}/one, not hlswarm://[0-9a-f]{64}/two"
 
 # Key files: missing --key is 66; loose permissions, wrong size or damage 65.
@@ -91,12 +91,12 @@ expect_out '"public_key":"[0-9a-f]{64}"'
 
 # Only one seg-chain appends to a chain at a time (75: try again later).
 mkfifo "$T/fifo"
-seg-chain --chain "$T/locked.chain" room < "$T/fifo" > "$T/first.out" 2>&1 &
+seg-chain --store "$T/locked.store" --chain "$T/locked.chain" room < "$T/fifo" > "$T/first.out" 2>&1 &
 first=$!
 exec 3> "$T/fifo"
 head -1 "$lines" >&3
 wait_for 10 test -s "$T/locked.chain"
-run 75 seg-chain --chain "$T/locked.chain" room < /dev/null
+run 75 seg-chain --store "$T/locked.store" --chain "$T/locked.chain" room < /dev/null
 expect_err "another seg-chain is appending to this chain"
 exec 3>&-
 wait "$first" || fail "first seg-chain failed: $(cat "$T/first.out")"

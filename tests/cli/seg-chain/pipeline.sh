@@ -51,6 +51,6 @@ expect_empty_out_err
 
 # --chain FILE and a room URI naming our own key work too.
 uri=$(jq -r .room "$T/records" | head -1)
-run 0 seg-chain --chain "$T/other.chain" "$uri?x.pe=127.0.0.1:6881" < "$T/input"
+run 0 seg-chain --store "$T/other.store" --chain "$T/other.chain" "$uri?x.pe=127.0.0.1:6881" < "$T/input"
 expect_eq "$(wc -l < "$T/other.chain")" $((n + 1)) "records via --chain"
 run 0 seg-chain verify "$T/other.chain"

@@ -8,7 +8,7 @@ make_segments "$T/seg" 8
 n=$(wc -l < "$T/seg/lines")
 
 mkfifo "$T/fifo"
-seg-chain --chain "$T/a.chain" room < "$T/fifo" > "$T/a.out" 2> "$T/a.err" &
+seg-chain --store "$T/a.store" --chain "$T/a.chain" room < "$T/fifo" > "$T/a.out" 2> "$T/a.err" &
 pid=$!
 exec 3> "$T/fifo"
 head -1 "$T/seg/lines" >&3
@@ -26,7 +26,7 @@ run 0 seg-chain verify "$T/a.chain" --ended
 
 # The upstream never closes: seg-chain stops after the drain time (5 s).
 rm "$T/fifo"; mkfifo "$T/fifo"
-seg-chain --chain "$T/b.chain" room < "$T/fifo" > "$T/b.out" 2> "$T/b.err" &
+seg-chain --store "$T/b.store" --chain "$T/b.chain" room < "$T/fifo" > "$T/b.out" 2> "$T/b.err" &
 pid=$!
 exec 3> "$T/fifo"
 head -1 "$T/seg/lines" >&3

@@ -7,7 +7,7 @@ source "$HLSWARM_TESTS/cli/seg-chain/segments.sh"
 make_segments "$T/seg" 16
 n=$(wc -l < "$T/seg/lines")
 { cat "$T/seg/lines"; end_line "$n"; } > "$T/input"
-run 0 seg-chain --chain "$T/good.chain" "room" < "$T/input"
+run 0 seg-chain --store "$T/good.store" --chain "$T/good.chain" "room" < "$T/input"
 run 0 seg-chain verify "$T/good.chain" --segments "$T/seg"
 
 broken() { # broken WHY REGEX [verify options]: copy is $T/bad.chain
@@ -75,7 +75,7 @@ broken "swapped" "line 2, seq 2: seq follows seq 0"
 
 # A record signed with another key, for a room of the same name.
 run 0 seg-chain key --key "$T/other.key"
-run 0 seg-chain --key "$T/other.key" --chain "$T/other.chain" "room" < "$T/input"
+run 0 seg-chain --key "$T/other.key" --store "$T/other.store" --chain "$T/other.chain" "room" < "$T/input"
 { sed -n 1p "$T/good.chain"; sed -n 2p "$T/other.chain"; sed -n '3,$p' "$T/good.chain"; } > "$T/bad.chain"
 broken "other key" "line 2, seq 1: room hlswarm://[0-9a-f]{64}/room differs"
 # ...and a whole chain of another creator is refused when the room is given.
