@@ -1,0 +1,309 @@
+// The torrent side of Node: v2 info dicts, seeding, downloading, peers,
+// completion and per-block statistics.
+#include "node_impl.hpp"
+
+#include <algorithm>
+#include <fstream>
+
+#include <fmt/format.h>
+#include <libtorrent/add_torrent_params.hpp>
+#include <libtorrent/alert_types.hpp>
+#include <libtorrent/bencode.hpp>
+#include <libtorrent/create_torrent.hpp>
+#include <libtorrent/hasher.hpp>
+#include <libtorrent/hex.hpp>
+#include <libtorrent/torrent_flags.hpp>
+#include <libtorrent/torrent_info.hpp>
+#include <libtorrent/torrent_status.hpp>
+
+#include "hlswarm/diag.hpp"
+#include "hlswarm/error.hpp"
+#include "hlswarm/paths.hpp"
+
+namespace hlswarm {
+
+namespace {
+
+constexpr int block_size = 16 * 1024;
+constexpr int largest_single_piece = 16 * 1024 * 1024;
+
+std::string hex_of(const lt::sha256_hash &hash) {
+  return lt::aux::to_hex(hash);
+}
+
+// A torrent_info from a bare info dict: libtorrent parses .torrent files,
+// so the dict is wrapped as the "info" of one.
+std::shared_ptr<lt::torrent_info> torrent_from_info_dict(std::string_view info_dict) {
+  std::string torrent_file = "d4:info";
+  torrent_file += info_dict;
+  torrent_file += 'e';
+  lt::error_code ec;
+  auto info = std::make_shared<lt::torrent_info>(
+      lt::span<char const>(torrent_file.data(),
+                           static_cast<std::ptrdiff_t>(torrent_file.size())),
+      ec, lt::from_span);
+  if (ec)
+    throw Error(Exit::data, "info dict", error_text(ec));
+  if (!info->info_hashes().has_v2())
+    throw Error(Exit::data, "info dict", "not a BitTorrent v2 info dict");
+  if (info->num_files() != 1)
+    throw Error(Exit::data, "info dict",
+                fmt::format("describes {} files, expected one", info->num_files()));
+  return info;
+}
+
+} // namespace
+
+std::string make_v2_info_dict(const std::filesystem::path &file, int piece_size) {
+  std::error_code error;
+  auto size = std::filesystem::file_size(file, error);
+  if (error)
+    throw system_error(Exit::no_input, file.string(), error.value());
+  if (size == 0)
+    throw Error(Exit::data, file.string(), "empty file");
+  if (piece_size == 0) {
+    piece_size = block_size;
+    while (static_cast<std::uint64_t>(piece_size) < size && piece_size < largest_single_piece)
+      piece_size *= 2;
+  }
+  lt::file_storage files;
+  files.add_file(file.filename().string(), static_cast<std::int64_t>(size));
+  lt::create_torrent creator(files, piece_size, lt::create_torrent::v2_only);
+  lt::error_code ec;
+  lt::set_piece_hashes(creator, absolute_path(file).parent_path().string(), ec);
+  if (ec)
+    throw Error(Exit::io, file.string(), error_text(ec));
+  lt::entry torrent = creator.generate();
+  std::string info;
+  lt::bencode(std::back_inserter(info), torrent["info"]);
+  return info;
+}
+
+std::string v2_infohash(std::string_view info_dict) {
+  lt::hasher256 h(lt::span<char const>(info_dict.data(),
+                                       static_cast<std::ptrdiff_t>(info_dict.size())));
+  return hex_of(h.final());
+}
+
+std::string Node::Impl::infohash_of(const lt::torrent_handle &handle) const {
+  auto hashes = handle.info_hashes();
+  return hashes.has_v2() ? hex_of(hashes.v2) : std::string();
+}
+
+namespace {
+
+lt::add_torrent_params torrent_params(std::shared_ptr<lt::torrent_info> info,
+                                      const std::filesystem::path &file) {
+  lt::add_torrent_params params;
+  params.ti = std::move(info);
+  auto path = absolute_path(file);
+  params.save_path = path.parent_path().string();
+  // The store names files its own way; the info dict's name is only a name.
+  params.renamed_files[lt::file_index_t(0)] = path.filename().string();
+  // Not auto-managed: libtorrent's queue would hold segments back. No DHT
+  // announce per torrent: peers come from the room's membership and the
+  // origin, not one DHT lookup per segment per viewer.
+  params.flags &= ~(lt::torrent_flags::auto_managed | lt::torrent_flags::paused);
+  params.flags |= lt::torrent_flags::disable_dht;
+  return params;
+}
+
+} // namespace
+
+std::string Node::seed(const std::filesystem::path &file, std::string_view info_dict) {
+  auto info = torrent_from_info_dict(info_dict);
+  std::error_code error;
+  auto size = std::filesystem::file_size(file, error);
+  if (error)
+    throw system_error(Exit::no_input, file.string(), error.value());
+  if (static_cast<std::int64_t>(size) != info->total_size())
+    throw Error(Exit::data, file.string(),
+                fmt::format("is {} bytes, its info dict says {}", size, info->total_size()));
+
+  auto &impl = *impl_;
+  std::string infohash = hex_of(info->info_hashes().v2);
+  {
+    std::lock_guard lock(impl.mutex);
+    auto &state = impl.torrents[infohash];
+    state.piece_length = info->piece_length();
+    state.total_size = info->total_size();
+    auto &record = impl.transfer.torrent(infohash);
+    record.name = info->name();
+    record.seeding = true;
+    record.size = static_cast<std::uint64_t>(info->total_size());
+    if (record.added_ms == 0)
+      record.added_ms = unix_time_ms();
+  }
+  lt::error_code ec;
+  lt::torrent_handle handle = impl.session->add_torrent(torrent_params(info, file), ec);
+  std::unique_lock lock(impl.mutex);
+  auto &state = impl.torrents[infohash];
+  if (ec) {
+    impl.torrents.erase(infohash);
+    throw Error(Exit::data, file.string(), error_text(ec));
+  }
+  state.handle = handle;
+
+  // Hashing a segment takes milliseconds; until it is done the torrent
+  // cannot serve, so a caller that announces it next must wait for it.
+  impl.changed.wait_for(lock, std::chrono::seconds(60), [&] {
+    return state.checked || !state.error.empty();
+  });
+  if (!state.error.empty())
+    throw Error(Exit::io, file.string(), state.error);
+  if (!state.complete)
+    throw Error(Exit::data, file.string(),
+                state.checked ? "does not match its info dict" : "still being checked");
+  return infohash;
+}
+
+std::string Node::download(std::string_view info_dict, const std::filesystem::path &file,
+                           const std::vector<HostPort> &peers) {
+  auto info = torrent_from_info_dict(info_dict);
+  auto &impl = *impl_;
+  std::string infohash = hex_of(info->info_hashes().v2);
+  std::string name = info->name();
+  auto params = torrent_params(info, file);
+  for (const auto &peer : impl.peers)
+    params.peers.push_back(peer);
+  for (const auto &peer : peers)
+    params.peers.push_back(to_endpoint(peer, "peer"));
+  lt::error_code ec;
+  {
+    std::lock_guard lock(impl.mutex);
+    auto &record = impl.transfer.torrent(infohash);
+    record.name = name;
+    record.size = static_cast<std::uint64_t>(info->total_size());
+    if (record.added_ms == 0)
+      record.added_ms = unix_time_ms();
+    auto &state = impl.torrents[infohash];
+    state.piece_length = info->piece_length();
+    state.total_size = info->total_size();
+  }
+  lt::torrent_handle handle = impl.session->add_torrent(std::move(params), ec);
+  if (ec)
+    throw Error(Exit::cant_create, file.string(), error_text(ec));
+  std::lock_guard lock(impl.mutex);
+  impl.torrents[infohash].handle = handle;
+  return infohash;
+}
+
+void Node::connect_peers(const std::string &infohash, const std::vector<HostPort> &peers) {
+  std::vector<lt::tcp::endpoint> endpoints;
+  for (const auto &peer : peers)
+    endpoints.push_back(to_endpoint(peer, "peer"));
+  lt::torrent_handle handle;
+  {
+    std::lock_guard lock(impl_->mutex);
+    auto it = impl_->torrents.find(infohash);
+    if (it == impl_->torrents.end())
+      throw Error(Exit::software, infohash, "no such torrent");
+    handle = it->second.handle;
+  }
+  for (const auto &endpoint : endpoints)
+    handle.connect_peer(endpoint);
+}
+
+bool Node::wait_complete(const std::string &infohash, std::chrono::milliseconds timeout) {
+  std::unique_lock lock(impl_->mutex);
+  auto done = [&] {
+    auto it = impl_->torrents.find(infohash);
+    return it == impl_->torrents.end() || it->second.complete || !it->second.error.empty();
+  };
+  impl_->changed.wait_for(lock, timeout, done);
+  auto it = impl_->torrents.find(infohash);
+  return it != impl_->torrents.end() && it->second.complete;
+}
+
+void Node::on_complete(std::function<void(const std::string &)> handler) {
+  std::lock_guard lock(impl_->mutex);
+  impl_->complete_handler = std::move(handler);
+}
+
+void Node::remove(const std::string &infohash) {
+  lt::torrent_handle handle;
+  {
+    std::lock_guard lock(impl_->mutex);
+    auto it = impl_->torrents.find(infohash);
+    if (it == impl_->torrents.end())
+      return;
+    handle = it->second.handle;
+    impl_->torrents.erase(it);
+  }
+  impl_->session->remove_torrent(handle);
+}
+
+void Node::Impl::handle_torrent_alert(lt::alert *alert) {
+  auto *torrent_alert = dynamic_cast<lt::torrent_alert *>(alert);
+  if (!torrent_alert)
+    return;
+  std::string infohash = infohash_of(torrent_alert->handle);
+  auto it = torrents.find(infohash);
+  if (infohash.empty() || it == torrents.end())
+    return;
+  TorrentState &state = it->second;
+
+  // Block alerts carry the peer, so bytes are counted per peer exactly; a
+  // block is 16 KiB but the torrent's last one may be shorter.
+  auto block_bytes = [&](lt::piece_index_t piece, int block) -> std::uint64_t {
+    std::int64_t piece_start = static_cast<int>(piece) * state.piece_length;
+    std::int64_t piece_bytes = std::min(state.piece_length, state.total_size - piece_start);
+    std::int64_t start = static_cast<std::int64_t>(block) * block_size;
+    return static_cast<std::uint64_t>(
+        std::clamp<std::int64_t>(piece_bytes - start, 0, block_size));
+  };
+
+  switch (alert->type()) {
+  case lt::block_finished_alert::alert_type: {
+    auto *a = static_cast<lt::block_finished_alert *>(alert);
+    transfer.add_download(infohash, a->endpoint.address().to_string(),
+                          block_bytes(a->piece_index, a->block_index), unix_time_ms());
+    return;
+  }
+  case lt::block_uploaded_alert::alert_type: {
+    auto *a = static_cast<lt::block_uploaded_alert *>(alert);
+    transfer.add_upload(infohash, a->endpoint.address().to_string(),
+                        block_bytes(a->piece_index, a->block_index));
+    return;
+  }
+  case lt::torrent_checked_alert::alert_type: {
+    state.checked = true;
+    if (torrent_alert->handle.status({}).is_seeding && !state.complete) {
+      state.complete = true;
+      transfer.torrent(infohash).complete_ms = unix_time_ms();
+    }
+    return;
+  }
+  case lt::torrent_finished_alert::alert_type: {
+    if (!state.complete) {
+      state.complete = true;
+      transfer.torrent(infohash).complete_ms = unix_time_ms();
+      if (complete_handler)
+        complete_handler(infohash);
+    }
+    return;
+  }
+  case lt::torrent_error_alert::alert_type: {
+    auto *a = static_cast<lt::torrent_error_alert *>(alert);
+    state.error = error_text(a->error);
+    diag::warningf("{}: {}", transfer.torrent(infohash).name, state.error);
+    return;
+  }
+  case lt::file_error_alert::alert_type: {
+    auto *a = static_cast<lt::file_error_alert *>(alert);
+    state.error = fmt::format("{}: {}", a->filename(), error_text(a->error));
+    diag::warningf("{}: {}", transfer.torrent(infohash).name, state.error);
+    return;
+  }
+  case lt::hash_failed_alert::alert_type: {
+    auto *a = static_cast<lt::hash_failed_alert *>(alert);
+    diag::warningf("{}: piece {} failed its hash check", transfer.torrent(infohash).name,
+                   static_cast<int>(a->piece_index));
+    return;
+  }
+  default:
+    return;
+  }
+}
+
+} // namespace hlswarm
