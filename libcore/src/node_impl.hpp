@@ -55,8 +55,15 @@ struct TorrentState {
   std::int64_t piece_length = 0;
   std::int64_t total_size = 0;
   bool checked = false;
-  bool complete = false;
-  std::string error; ///< set when libtorrent reported a failure
+  bool finished = false; ///< libtorrent has all pieces (writes may be pending)
+  bool complete = false; ///< ... and they are on disk
+  std::string error;     ///< set when libtorrent reported a failure
+  /// While downloading: who each block was last requested from, and which
+  /// blocks were counted. libtorrent posts no block_finished_alert for a
+  /// block whose write completes after the torrent turned seed, so those
+  /// are counted at completion, for the peer they were requested from.
+  std::map<std::pair<int, int>, std::string> requested_from;
+  std::set<std::pair<int, int>> counted;
 };
 
 /// Items and peers this node holds in its own DHT storage: libtorrent never

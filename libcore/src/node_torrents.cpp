@@ -46,10 +46,20 @@ std::shared_ptr<lt::torrent_info> torrent_from_info_dict(std::string_view info_d
     throw Error(Exit::data, "info dict", error_text(ec));
   if (!info->info_hashes().has_v2())
     throw Error(Exit::data, "info dict", "not a BitTorrent v2 info dict");
-  if (info->num_files() != 1)
+  // libtorrent pads v2 files to a whole piece internally: count real files.
+  const auto &files = info->files();
+  int real_files = 0;
+  for (auto index : files.file_range())
+    real_files += files.pad_file_at(index) ? 0 : 1;
+  if (real_files != 1 || files.pad_file_at(lt::file_index_t(0)))
     throw Error(Exit::data, "info dict",
-                fmt::format("describes {} files, expected one", info->num_files()));
+                fmt::format("describes {} files, expected one", real_files));
   return info;
+}
+
+// The file's size: total_size() counts the padding libtorrent adds.
+std::int64_t content_size(const lt::torrent_info &info) {
+  return info.files().file_size(lt::file_index_t(0));
 }
 
 } // namespace
@@ -116,9 +126,9 @@ std::string Node::seed(const std::filesystem::path &file, std::string_view info_
   auto size = std::filesystem::file_size(file, error);
   if (error)
     throw system_error(Exit::no_input, file.string(), error.value());
-  if (static_cast<std::int64_t>(size) != info->total_size())
+  if (static_cast<std::int64_t>(size) != content_size(*info))
     throw Error(Exit::data, file.string(),
-                fmt::format("is {} bytes, its info dict says {}", size, info->total_size()));
+                fmt::format("is {} bytes, its info dict says {}", size, content_size(*info)));
 
   auto &impl = *impl_;
   std::string infohash = hex_of(info->info_hashes().v2);
@@ -126,11 +136,11 @@ std::string Node::seed(const std::filesystem::path &file, std::string_view info_
     std::lock_guard lock(impl.mutex);
     auto &state = impl.torrents[infohash];
     state.piece_length = info->piece_length();
-    state.total_size = info->total_size();
+    state.total_size = content_size(*info);
     auto &record = impl.transfer.torrent(infohash);
     record.name = info->name();
     record.seeding = true;
-    record.size = static_cast<std::uint64_t>(info->total_size());
+    record.size = static_cast<std::uint64_t>(content_size(*info));
     if (record.added_ms == 0)
       record.added_ms = unix_time_ms();
   }
@@ -147,7 +157,7 @@ std::string Node::seed(const std::filesystem::path &file, std::string_view info_
   // Hashing a segment takes milliseconds; until it is done the torrent
   // cannot serve, so a caller that announces it next must wait for it.
   impl.changed.wait_for(lock, std::chrono::seconds(60), [&] {
-    return state.checked || !state.error.empty();
+    return state.complete || !state.error.empty() || (state.checked && !state.finished);
   });
   if (!state.error.empty())
     throw Error(Exit::io, file.string(), state.error);
@@ -173,12 +183,12 @@ std::string Node::download(std::string_view info_dict, const std::filesystem::pa
     std::lock_guard lock(impl.mutex);
     auto &record = impl.transfer.torrent(infohash);
     record.name = name;
-    record.size = static_cast<std::uint64_t>(info->total_size());
+    record.size = static_cast<std::uint64_t>(content_size(*info));
     if (record.added_ms == 0)
       record.added_ms = unix_time_ms();
     auto &state = impl.torrents[infohash];
     state.piece_length = info->piece_length();
-    state.total_size = info->total_size();
+    state.total_size = content_size(*info);
   }
   lt::torrent_handle handle = impl.session->add_torrent(std::move(params), ec);
   if (ec)
@@ -253,9 +263,42 @@ void Node::Impl::handle_torrent_alert(lt::alert *alert) {
         std::clamp<std::int64_t>(piece_bytes - start, 0, block_size));
   };
 
+  auto mark_complete = [&] {
+    state.complete = true;
+    auto &record = transfer.torrent(infohash);
+    record.complete_ms = unix_time_ms();
+    if (record.seeding)
+      return;
+    std::int64_t blocks_per_piece = state.piece_length / block_size;
+    std::int64_t blocks = (state.total_size + block_size - 1) / block_size;
+    for (std::int64_t b = 0; b < blocks; ++b) {
+      std::pair<int, int> key{static_cast<int>(b / blocks_per_piece),
+                              static_cast<int>(b % blocks_per_piece)};
+      if (state.counted.count(key))
+        continue;
+      auto from = state.requested_from.find(key);
+      transfer.add_download(infohash,
+                            from == state.requested_from.end() ? "unknown" : from->second,
+                            block_bytes(lt::piece_index_t(key.first), key.second),
+                            record.complete_ms);
+    }
+    state.requested_from.clear();
+    state.counted.clear();
+    if (complete_handler)
+      complete_handler(infohash);
+  };
+
   switch (alert->type()) {
+  case lt::block_downloading_alert::alert_type: {
+    auto *a = static_cast<lt::block_downloading_alert *>(alert);
+    state.requested_from[{static_cast<int>(a->piece_index), a->block_index}] =
+        a->endpoint.address().to_string();
+    return;
+  }
   case lt::block_finished_alert::alert_type: {
     auto *a = static_cast<lt::block_finished_alert *>(alert);
+    if (state.complete || !state.counted.insert({static_cast<int>(a->piece_index), a->block_index}).second)
+      return;
     transfer.add_download(infohash, a->endpoint.address().to_string(),
                           block_bytes(a->piece_index, a->block_index), unix_time_ms());
     return;
@@ -266,21 +309,22 @@ void Node::Impl::handle_torrent_alert(lt::alert *alert) {
                         block_bytes(a->piece_index, a->block_index));
     return;
   }
-  case lt::torrent_checked_alert::alert_type: {
+  case lt::torrent_checked_alert::alert_type:
+    // A whole torrent posts torrent_finished_alert before this one.
     state.checked = true;
-    if (torrent_alert->handle.status({}).is_seeding && !state.complete) {
-      state.complete = true;
-      transfer.torrent(infohash).complete_ms = unix_time_ms();
+    return;
+  case lt::torrent_finished_alert::alert_type: {
+    // All pieces passed their hash check, but the last blocks may still be
+    // on their way to disk: a reader of the file must wait for the flush.
+    if (!state.finished) {
+      state.finished = true;
+      torrent_alert->handle.flush_cache();
     }
     return;
   }
-  case lt::torrent_finished_alert::alert_type: {
-    if (!state.complete) {
-      state.complete = true;
-      transfer.torrent(infohash).complete_ms = unix_time_ms();
-      if (complete_handler)
-        complete_handler(infohash);
-    }
+  case lt::cache_flushed_alert::alert_type: {
+    if (state.finished && !state.complete)
+      mark_complete();
     return;
   }
   case lt::torrent_error_alert::alert_type: {

@@ -8,7 +8,7 @@
 //   node-probe get --public HEX --salt S [--timeout S] [--min-seq N]
 //   node-probe watch --public HEX --salt S --count N [--timeout S]
 //   node-probe forge --public HEX --key FILE --salt S --value BENCODE --seq N
-//   node-probe seed FILE --info-out FILE [--linger S]
+//   node-probe seed FILE (--info-out FILE | --info FILE) [--linger S]
 //   node-probe download --info FILE --out FILE [--peer IP:PORT]...
 //   node-probe member --public HEX --room NAME [--find N]
 #include <chrono>
@@ -58,6 +58,8 @@ struct ProbeOptions {
   // torrents and rooms
   std::string file;
   std::string info_file;
+  std::string info_out;
+  int piece_size = 0;
   std::string out;
   std::string room;
   int find = 0;
@@ -255,8 +257,13 @@ Exit forge(const ProbeOptions &o) {
 }
 
 Exit seed(const ProbeOptions &o) {
-  std::string info = make_v2_info_dict(o.file);
-  write_file_atomically(o.info_file, info);
+  std::string info;
+  if (!o.info_file.empty()) {
+    info = read_file(o.info_file);
+  } else {
+    info = make_v2_info_dict(o.file, o.piece_size);
+    write_file_atomically(o.info_out, info);
+  }
   Node node(node_options(o));
   auto infohash = node.seed(o.file, info);
   write_json_line({{"v", 1},
@@ -359,7 +366,9 @@ int main(int argc, char **argv) {
   auto *seed_cmd = app.add_subcommand("seed", "seed a file as a v2 torrent");
   network(seed_cmd);
   seed_cmd->add_option("file", o.file)->required();
-  seed_cmd->add_option("--info-out", o.info_file)->required();
+  auto *info_out = seed_cmd->add_option("--info-out", o.info_out, "make the info dict, write it here");
+  seed_cmd->add_option("--info", o.info_file, "seed with this info dict")->excludes(info_out);
+  seed_cmd->add_option("--piece-size", o.piece_size, "bytes per piece (0: one piece)");
   auto *download_cmd = app.add_subcommand("download", "download a v2 torrent");
   network(download_cmd);
   download_cmd->add_option("--info", o.info_file)->required();
