@@ -315,10 +315,16 @@ Node::Node(NodeOptions options)
   auto &impl = *impl_;
   lt::session_params params(live_video_settings(impl.options));
   params.dht_storage_constructor = own_entries_storage(impl.own);
+  std::vector<lt::udp::endpoint> saved_nodes;
   if (!impl.options.state_file.empty())
-    if (auto state = read_dht_state(impl.options.state_file))
+    if (auto state = read_dht_state(impl.options.state_file)) {
+      saved_nodes = state->nodes;
+      saved_nodes.insert(saved_nodes.end(), state->nodes6.begin(), state->nodes6.end());
       params.dht_state = std::move(*state);
-  impl.dht_ready = impl.options.bootstrap.empty();
+    }
+  // With nobody to bootstrap from (a bootstrap node itself) there is nothing
+  // to wait for; saved nodes are only usable once they have answered.
+  impl.dht_ready = impl.options.bootstrap.empty() && saved_nodes.empty();
   impl.session = std::make_unique<lt::session>(std::move(params));
   impl.pump = std::thread([&impl] { impl.run_pump(); });
 
@@ -339,6 +345,12 @@ Node::Node(NodeOptions options)
     throw Error(Exit::unavailable, fmt::format("listen {}", impl_->options.listen),
                 why);
   }
+  lock.unlock();
+  // libtorrent 2.0.8 starts the DHT before its sockets are open and drops
+  // the saved nodes on the way (dht_tracker::start bootstraps the nodes it
+  // has then: none); pinging them by hand puts them back in the table.
+  for (const auto &node : saved_nodes)
+    impl.session->add_dht_node({node.address().to_string(), node.port()});
 }
 
 Node::~Node() { stop(); }

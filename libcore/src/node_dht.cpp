@@ -184,6 +184,41 @@ void OwnDhtEntries::copy_into(lt::dht::dht_storage_interface &target) const {
     target.announce_peer(lt::sha1_hash(member_target.data()), endpoint, {}, false);
 }
 
+std::vector<std::string> OwnDhtEntries::stored_peers(const DhtTarget &target) {
+  std::vector<std::string> result;
+  std::lock_guard lock(mutex);
+  if (!storage)
+    return result;
+  // The storage answers as for a get_peers query: compact endpoints, IPv4
+  // or IPv6 ones depending on the family of the one asking.
+  for (auto requester : {lt::address(lt::address_v4::loopback()),
+                         lt::address(lt::address_v6::loopback())}) {
+    lt::entry reply;
+    storage->get_peers(lt::sha1_hash(target.data()), false, false, requester, reply);
+    const lt::entry *values = reply.find_key("values");
+    if (!values || values->type() != lt::entry::list_t)
+      continue;
+    for (const auto &value : values->list()) {
+      if (value.type() != lt::entry::string_t)
+        continue;
+      const std::string &bytes = value.string();
+      auto byte = [&](std::size_t i) { return static_cast<unsigned char>(bytes[i]); };
+      if (bytes.size() == 6) {
+        lt::address_v4::bytes_type ip;
+        std::copy(bytes.begin(), bytes.begin() + 4, ip.begin());
+        auto port = static_cast<std::uint16_t>(byte(4) << 8 | byte(5));
+        result.push_back(endpoint_text({lt::address_v4(ip), port}));
+      } else if (bytes.size() == 18) {
+        lt::address_v6::bytes_type ip;
+        std::copy(bytes.begin(), bytes.begin() + 16, ip.begin());
+        auto port = static_cast<std::uint16_t>(byte(16) << 8 | byte(17));
+        result.push_back(endpoint_text({lt::address_v6(ip), port}));
+      }
+    }
+  }
+  return result;
+}
+
 namespace {
 
 // Forwards to libtorrent's default storage under OwnDhtEntries::mutex.
@@ -561,6 +596,10 @@ std::vector<HostPort> Node::find_peers(const DhtTarget &target,
   for (const auto &endpoint : impl.listening)
     ours.insert(endpoint.to_string());
   auto &found = impl.found_peers[target];
+  // Our own DHT node may hold announces for the room (a creator that is
+  // its viewers' bootstrap node holds them all); lookups never ask it.
+  for (const auto &peer : impl.own->stored_peers(target))
+    found.insert(peer);
   impl.session->dht_get_peers(lt::sha1_hash(target.data()));
   auto others = [&] {
     std::size_t count = 0;

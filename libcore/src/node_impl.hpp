@@ -79,6 +79,9 @@ struct OwnDhtEntries {
 
   /// Writes our entries into `storage` (mutex held by the caller).
   void copy_into(lt::dht::dht_storage_interface &target) const;
+
+  /// "ip:port" of the peers announced to our own node under `target`.
+  std::vector<std::string> stored_peers(const DhtTarget &target);
 };
 
 /// libtorrent's default DHT storage, guarded by OwnDhtEntries::mutex so the

@@ -176,10 +176,12 @@ Exit get(const ProbeOptions &o) {
   }
 }
 
+// Prints each newer item as it appears, until --count of them; then stays up
+// for --linger seconds.
 Exit watch(const ProbeOptions &o) {
   auto key = from_hex<32>(o.public_hex, "--public");
   Node node(node_options(o));
-  write_json_line({{"v", 1}, {"ready", true}});
+  write_json_line({{"v", 1}, {"ready_ms", unix_time_ms()}});
   auto deadline = std::chrono::steady_clock::now() + ms(o.timeout);
   std::int64_t last = -1;
   int seen = 0;
@@ -195,6 +197,7 @@ Exit watch(const ProbeOptions &o) {
       write_json_line(item_json(*item));
     }
   }
+  linger(o.linger);
   return Exit::ok;
 }
 
