@@ -312,6 +312,14 @@ void Node::Impl::handle_torrent_alert(lt::alert *alert) {
   case lt::torrent_checked_alert::alert_type:
     // A whole torrent posts torrent_finished_alert before this one.
     state.checked = true;
+    if (!state.finished) {
+      // libtorrent connects a new torrent's peers on its once-a-second tick
+      // (0.5 s per hop on average); resuming a torrent connects to its
+      // first peers at once ("connect boost"), and a pause resets the
+      // boost. Nothing is connected yet to be lost by the pause.
+      torrent_alert->handle.pause();
+      torrent_alert->handle.resume();
+    }
     return;
   case lt::torrent_finished_alert::alert_type: {
     // All pieces passed their hash check, but the last blocks may still be

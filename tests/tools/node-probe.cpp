@@ -196,6 +196,9 @@ Exit watch(const ProbeOptions &o) {
       ++seen;
       write_json_line(item_json(*item));
     }
+    // A lookup on a healthy swarm ends in milliseconds: space them out.
+    if (o.interval_ms > 0)
+      wait_for_stop(std::chrono::milliseconds(o.interval_ms));
   }
   linger(o.linger);
   return Exit::ok;
@@ -359,6 +362,7 @@ int main(int argc, char **argv) {
   watch_cmd->add_option("--public", o.public_hex)->required();
   watch_cmd->add_option("--salt", o.salt);
   watch_cmd->add_option("--count", o.count);
+  watch_cmd->add_option("--interval-ms", o.interval_ms, "pause between lookups");
   auto *forge_cmd = app.add_subcommand("forge", "put an item under another key");
   network(forge_cmd);
   forge_cmd->add_option("--public", o.public_hex)->required();

@@ -246,12 +246,14 @@ public:
                    std::string_view info_dict);
 
   /// Downloads the torrent described by `info_dict` into `file`, connecting
-  /// at once to `peers` and the options' peers. Returns the infohash.
+  /// at once to `peers` and the options' peers (libtorrent would otherwise
+  /// wait for its once-a-second tick). Returns the infohash.
   std::string download(std::string_view info_dict,
                        const std::filesystem::path &file,
                        const std::vector<HostPort> &peers = {});
 
-  /// Connects a torrent to more peers (IP:PORT).
+  /// Gives a torrent more peers (IP:PORT); libtorrent connects to them on
+  /// its next once-a-second tick. Peers known up front belong in download().
   void connect_peers(const std::string &infohash,
                      const std::vector<HostPort> &peers);
 
