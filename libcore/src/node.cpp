@@ -447,8 +447,13 @@ void Node::Impl::handle(lt::alert *alert) {
   }
   case lt::listen_failed_alert::alert_type: {
     auto *a = static_cast<lt::listen_failed_alert *>(alert);
-    listen_error = fmt::format("{}: {}", a->listen_interface(), error_text(a->error));
-    diag::warningf("listen {}", listen_error);
+    listen_error = error_text(a->error);
+    // Before the node is up, the constructor reports it as an Error.
+    if (!listening.empty())
+      diag::warningf("listen {}: {}",
+                     HostPort{a->address.to_string(), static_cast<std::uint16_t>(a->port)}
+                         .to_string(),
+                     listen_error);
     return;
   }
   case lt::dht_bootstrap_alert::alert_type:
@@ -488,6 +493,14 @@ void Node::Impl::periodic(Clock::time_point now) {
     bool ready = false;
     {
       std::lock_guard lock(mutex);
+      // The bootstrap lookup waits 15 s for each dead node its bootstrap
+      // nodes name. Lookups start from the bootstrap nodes themselves while
+      // the routing table is empty, so after two seconds (time enough to
+      // resolve their names) they need not wait any longer.
+      if (!dht_ready && now - started >= std::chrono::seconds(2)) {
+        dht_ready = true;
+        changed.notify_all();
+      }
       ready = dht_ready;
     }
     // Polled often until the first node is in the routing table, which is

@@ -532,7 +532,12 @@ void Node::Impl::handle_item_alert(lt::alert *alert) {
       it->second.item.signature = a->signature;
       newest[slot] = it->second.item;
     }
-    if (a->num_success == 0)
+    // Normal for a private swarm's first node (nobody else yet; its own
+    // storage serves the item), a problem for anyone else.
+    if (a->num_success == 0 && options.bootstrap.empty())
+      diag::notef("dht: {}: put seq {} reached no other DHT node yet",
+                  item_name(a->public_key, a->salt), a->seq);
+    else if (a->num_success == 0)
       diag::warningf("dht: {}: put seq {} reached no DHT node",
                      item_name(a->public_key, a->salt), a->seq);
     return;

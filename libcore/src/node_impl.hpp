@@ -124,6 +124,7 @@ struct Node::Impl {
   TransferStats transfer;
   std::function<void(const std::string &)> complete_handler;
 
+  Clock::time_point started = Clock::now();
   Clock::time_point next_dht_stats{};
   Clock::time_point next_republish{};
   Clock::time_point next_stats_file{};

@@ -46,6 +46,7 @@ struct ProbeOptions {
   bool read_only = false;
   double timeout = 10;
   double linger = 0;
+  int republish_s = 600;
   // items
   std::string key_file;
   std::string public_hex;
@@ -110,6 +111,7 @@ NodeOptions node_options(const ProbeOptions &o) {
   options.dht_read_only = o.read_only;
   options.stats_file = o.stats;
   options.state_file = o.state;
+  options.republish_interval = std::chrono::seconds(o.republish_s);
   return options;
 }
 
@@ -338,6 +340,7 @@ int main(int argc, char **argv) {
     sub->add_option("--state", o.state, "DHT state file");
     sub->add_option("--timeout", o.timeout, "seconds to wait");
     sub->add_option("--linger", o.linger, "seconds to stay up afterwards");
+    sub->add_option("--republish-s", o.republish_s, "seconds between re-puts");
     sub->add_flag("--dht-read-only", o.read_only,
                   "a short-lived DHT node others do not keep (one-shot probes)");
   };

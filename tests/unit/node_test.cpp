@@ -156,3 +156,65 @@ TEST(InfoDict, OnePieceForASegmentAndInfohashIsItsSha256) {
   std::filesystem::remove_all(dir);
   EXPECT_THROW(make_v2_info_dict(dir / "missing"), Error);
 }
+
+namespace {
+
+NodeOptions loopback_node(std::string listen) {
+  NodeOptions options;
+  options.listen = std::move(listen);
+  options.lsd = false;
+  options.loopback_test_mode = true;
+  return options;
+}
+
+} // namespace
+
+TEST(Node, StartsOnLoopbackAndStopsQuickly) {
+  auto started = std::chrono::steady_clock::now();
+  Node node(loopback_node("127.0.0.1:0"));
+  EXPECT_NE(node.listen_port(), 0);
+  ASSERT_FALSE(node.listen_endpoints().empty());
+  EXPECT_EQ(node.listen_endpoints().front().host, "127.0.0.1");
+  auto stats = node.stats();
+  EXPECT_EQ(stats["uploaded_bytes"], 0);
+  EXPECT_EQ(stats["downloaded_bytes"], 0);
+  node.stop();
+  node.stop(); // idempotent
+  EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(5));
+}
+
+TEST(Node, RefusesAnAddressItCannotListenOn) {
+  try {
+    Node node(loopback_node("192.0.2.1:0")); // TEST-NET-1, not ours
+    FAIL() << "listened on a foreign address";
+  } catch (const Error &e) {
+    EXPECT_EQ(e.code(), Exit::unavailable);
+  }
+  EXPECT_THROW(Node(loopback_node("localhost:0")), Error);
+  EXPECT_THROW(Node(loopback_node("127.0.0.1")), Error);
+}
+
+TEST(Node, PutAndGetBetweenTwoNodesInOneProcess) {
+  Keys keys = make_keys();
+  Node creator(loopback_node("127.0.0.80:0"));
+  auto options = loopback_node("127.0.0.81:0");
+  options.bootstrap = {creator.listen_endpoints().front().to_string()};
+  Node viewer(options);
+
+  auto put = creator.put_item(keys.key, keys.secret, "room", "d1:ai1ee",
+                              std::chrono::seconds(10));
+  auto item = viewer.get_item(keys.key, "room", std::chrono::seconds(10));
+  ASSERT_TRUE(item.has_value());
+  EXPECT_EQ(item->value, "d1:ai1ee");
+  EXPECT_EQ(item->seq, put.seq);
+
+  auto second = creator.put_item(keys.key, keys.secret, "room", "d1:ai2ee",
+                                 std::chrono::seconds(10));
+  EXPECT_GT(second.seq, put.seq);
+  EXPECT_THROW(creator.put_item(keys.key, make_keys().secret, "room", "i1e",
+                                std::chrono::seconds(1)),
+               Error);
+  EXPECT_THROW(creator.put_item(keys.key, keys.secret, "room", "not bencode",
+                                std::chrono::seconds(1)),
+               Error);
+}

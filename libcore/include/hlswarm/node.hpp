@@ -189,8 +189,10 @@ public:
   /// The TCP/UDP port the node listens on.
   std::uint16_t listen_port() const;
 
-  /// Waits until the DHT has bootstrapped (or there is nothing to bootstrap
-  /// from). Returns false when `timeout` passes first.
+  /// Waits until the DHT can be used: bootstrapped, a node in the routing
+  /// table, nothing to bootstrap from, or two seconds after start (lookups
+  /// then start from the bootstrap nodes). Returns false when `timeout`
+  /// passes first.
   bool wait_for_dht(std::chrono::milliseconds timeout);
   /// Number of nodes in the DHT routing table (polled every second).
   int dht_nodes() const;
