@@ -1,0 +1,283 @@
+// The swarm node: one libtorrent session that every network program owns.
+// It publishes and reads BEP 44 mutable items (room heads) on the mainline
+// DHT, announces and finds room members, seeds and downloads BitTorrent v2
+// torrents (segments, chain files) and counts the bytes each one moves.
+//
+// libtorrent stays behind this header (it is a private dependency of
+// hlswarm_core); keys are plain byte arrays, the same bytes as
+// lt::dht::public_key::bytes and lt::dht::secret_key::bytes.
+#pragma once
+
+#include <array>
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace hlswarm {
+
+/// An ed25519 public key (32 bytes).
+using PublicKey = std::array<char, 32>;
+/// An ed25519 secret key in libtorrent's 64-byte form.
+using SecretKey = std::array<char, 64>;
+/// An ed25519 signature.
+using ItemSignature = std::array<char, 64>;
+/// A 160-bit DHT target (what get_peers and announce_peer look up).
+using DhtTarget = std::array<char, 20>;
+
+/// BEP 44: the bencoded value of a DHT item is at most this many bytes.
+inline constexpr std::size_t max_item_value_bytes = 1000;
+
+/// A host (name, IPv4 or IPv6 address) and a port.
+struct HostPort {
+  std::string host;
+  std::uint16_t port = 0;
+  /// "host:port", "[v6]:port" for IPv6 addresses.
+  std::string to_string() const;
+  bool operator==(const HostPort &) const = default;
+};
+
+/// Parses "HOST:PORT" or "[V6]:PORT"; the port must be 1-65535 (0 too when
+/// `allow_port_zero`, for listen addresses). Throws Error(usage) naming `what`.
+HostPort parse_host_port(std::string_view text, std::string_view what,
+                         bool allow_port_zero = false);
+
+/// The public DHT routers a node bootstraps from when nothing else is given.
+std::vector<std::string> default_bootstrap_nodes();
+
+/// The bootstrap list: `given` (--bootstrap) if not empty, else
+/// HLSWARM_BOOTSTRAP (comma-separated HOST:PORT), else the public routers.
+/// Every entry is checked with parse_host_port.
+std::vector<std::string>
+choose_bootstrap_nodes(const std::vector<std::string> &given);
+
+/// True when `option` (--dht-loopback) is set or HLSWARM_DHT_LOOPBACK=1.
+bool loopback_test_mode_requested(bool option);
+
+/// How a Node is set up. Tools fill it from their command line.
+struct NodeOptions {
+  /// Where to listen for peers and DHT traffic, "IP:PORT" (comma-separated
+  /// for several). Port 6881 is BitTorrent's well-known port: a stable port
+  /// keeps the DHT state saved in `state_file` valid across restarts;
+  /// libtorrent tries the next ports when it is taken.
+  std::string listen = "0.0.0.0:6881";
+  /// DHT bootstrap nodes, HOST:PORT, used as given (choose_bootstrap_nodes
+  /// makes the usual list). Empty: none, as for a private bootstrap node.
+  std::vector<std::string> bootstrap;
+  /// Peers (IP:PORT) connected to every torrent this node adds.
+  std::vector<std::string> peers;
+  /// Local service discovery (multicast on the LAN).
+  bool lsd = true;
+  /// Whole swarms on 127.0.0.x: lifts the DHT's one-node-per-/24, node-id
+  /// and rate-limit protections, which would otherwise reject every node
+  /// but one. A test setting, never a default.
+  bool loopback_test_mode = false;
+  /// A short-lived node that only reads (get_item, find_peers; a status
+  /// query): other DHT nodes do not keep it in their routing tables, so it
+  /// leaves no dead entry behind that later lookups would wait 15 s for.
+  /// Such a node cannot put or announce: libtorrent's nodes add whoever puts
+  /// to their tables anyway, and a read-only node does not answer the
+  /// queries that then come back to it, its own included.
+  bool dht_read_only = false;
+  /// DHT routing table saved here on stop and read on start (if it exists),
+  /// so a restarted node does not bootstrap from scratch. Empty: not kept.
+  std::filesystem::path state_file;
+  /// --stats FILE: rewritten every `stats_interval` and on stop.
+  std::filesystem::path stats_file;
+  std::chrono::milliseconds stats_interval{2000};
+  /// How often published items are put again and memberships re-announced,
+  /// so they outlive DHT churn (nodes leaving, items expiring after ~2 h on
+  /// common implementations).
+  std::chrono::seconds republish_interval{600};
+};
+
+/// A BEP 44 mutable item as read from (or put on) the DHT.
+struct MutableItem {
+  PublicKey key{};
+  std::string salt;
+  std::string value; ///< bencoded, at most max_item_value_bytes
+  std::int64_t seq = 0;
+  ItemSignature signature{};
+};
+
+/// The bytes a BEP 44 signature covers: "4:salt<n>:<salt>" (only when the
+/// salt is not empty) "3:seqi<seq>e1:v" and the bencoded value.
+std::string mutable_item_signed_bytes(std::string_view salt, std::int64_t seq,
+                                      std::string_view value);
+
+/// Signs a mutable item (libtorrent's sign_mutable_item).
+ItemSignature sign_mutable_item(std::string_view value, std::string_view salt,
+                                std::int64_t seq, const PublicKey &key,
+                                const SecretKey &secret);
+
+/// True when `secret` belongs to `key` (checked by signing and verifying).
+bool key_pair_matches(const PublicKey &key, const SecretKey &secret);
+
+/// Why an item read from the DHT is accepted or ignored.
+enum class ItemCheck {
+  ok,
+  wrong_key,      ///< not the key that was asked for
+  wrong_salt,     ///< not the salt that was asked for
+  too_large,      ///< value over max_item_value_bytes
+  not_bencoded,   ///< value is not one canonical bencoded object
+  bad_signature,  ///< signature does not verify with the key
+  older,          ///< seq lower than one already accepted
+};
+
+/// Checks an item against the key and salt that were asked for and the
+/// newest seq already accepted (`newest_seq`, -1 if none). libtorrent drops
+/// items whose signature fails; this is the same check at our level, plus
+/// the ones libtorrent cannot know (older than what we saw).
+ItemCheck check_mutable_item(const MutableItem &item, const PublicKey &key,
+                             std::string_view salt, std::int64_t newest_seq);
+
+/// Text for an ItemCheck, for log lines ("bad signature").
+std::string_view describe(ItemCheck check);
+
+/// Result of a put: the seq that was stored and on how many DHT nodes
+/// (0: nobody took it; -1: not waited for).
+struct PutResult {
+  std::int64_t seq = 0;
+  int stored_on = -1;
+};
+
+/// The DHT target under which members of a room announce themselves:
+/// SHA-1("hlswarm-room-v1" || public key || room name). It differs from the
+/// room head's BEP 44 target (SHA-1(public key || salt)).
+DhtTarget membership_target(const PublicKey &key, std::string_view room_name);
+
+/// 40 lowercase hex digits of a DHT target.
+std::string to_hex(const DhtTarget &target);
+
+/// A BitTorrent v2 info dict (bencoded) for one file, with `piece_size`
+/// bytes per piece (0: the smallest power of two >= 16 KiB that holds the
+/// whole file in one piece, up to 16 MiB; one piece means the info dict alone
+/// verifies every 16 KiB block and no piece layers are needed). Throws
+/// Error(no_input/io).
+std::string make_v2_info_dict(const std::filesystem::path &file,
+                              int piece_size = 0);
+
+/// The v2 infohash (SHA-256 of the info dict), 64 lowercase hex.
+std::string v2_infohash(std::string_view info_dict);
+
+/// One libtorrent session with its alert thread. All member functions are
+/// thread-safe; waits are bounded by the timeouts given.
+class Node {
+public:
+  /// Starts the session and waits (a few seconds at most) until it listens.
+  /// Throws Error(unavailable) when it cannot listen, Error(usage) for bad
+  /// addresses in `options`.
+  explicit Node(NodeOptions options);
+  /// Calls stop().
+  ~Node();
+  Node(const Node &) = delete;
+  Node &operator=(const Node &) = delete;
+
+  /// Saves the DHT state and stats, closes the session. Returns within a
+  /// few seconds. Idempotent.
+  void stop();
+
+  /// Where the node listens (IP:PORT with the actual port).
+  std::vector<HostPort> listen_endpoints() const;
+  /// The TCP/UDP port the node listens on.
+  std::uint16_t listen_port() const;
+
+  /// Waits until the DHT can be used: bootstrapped, a node in the routing
+  /// table, nothing to bootstrap from, or two seconds after start (lookups
+  /// then start from the bootstrap nodes). Returns false when `timeout`
+  /// passes first.
+  bool wait_for_dht(std::chrono::milliseconds timeout);
+  /// Number of nodes in the DHT routing table (polled every second).
+  int dht_nodes() const;
+
+  // ---- BEP 44 mutable items (room heads)
+
+  /// Signs and puts `value` (bencoded, canonical, at most 1000 bytes) under
+  /// (key, salt), and keeps it: it is put again every republish_interval.
+  /// seq = max(now in Unix milliseconds, last seq put or seen here + 1), and
+  /// higher still if the DHT already holds a higher one, so it only grows,
+  /// across restarts too. Waits up to `timeout` for the put to finish (0:
+  /// does not wait). Throws Error(data) for a bad value, Error(usage) when
+  /// `secret` is not the key's.
+  PutResult put_item(const PublicKey &key, const SecretKey &secret,
+                     std::string salt, std::string value,
+                     std::chrono::milliseconds timeout);
+
+  /// Stops re-putting the item under (key, salt).
+  void forget_item(const PublicKey &key, std::string_view salt);
+
+  /// Looks up the newest item under (key, salt). Returns when the lookup has
+  /// heard from all the closest nodes, or a quarter of a second after the
+  /// newest item so far arrived with nothing newer (a lookup waits 15 s for
+  /// each unresponsive node among the closest, so waiting for all of them
+  /// would make every head read slow), or at `timeout`. Items that fail
+  /// check_mutable_item are ignored and logged; an item older than one this
+  /// node already accepted is not returned (the newer one is).
+  std::optional<MutableItem> get_item(const PublicKey &key,
+                                      std::string_view salt,
+                                      std::chrono::milliseconds timeout);
+
+  // ---- membership
+
+  /// Announces this node (its listen port) under `target`, now and every
+  /// republish_interval, and answers get_peers for it from its own DHT
+  /// storage, so a swarm of two finds each other.
+  void announce(const DhtTarget &target);
+  /// Stops announcing under `target`.
+  void leave(const DhtTarget &target);
+  /// Peers announced under `target`, without this node. Returns once
+  /// `enough` peers are known or `timeout` passes.
+  std::vector<HostPort> find_peers(const DhtTarget &target,
+                                   std::chrono::milliseconds timeout,
+                                   std::size_t enough = 1);
+
+  // ---- torrents
+
+  /// Seeds `file` as the v2 torrent described by `info_dict` (the file may
+  /// have another name than the info dict's). The file is hashed once
+  /// (milliseconds for a segment). Returns the infohash. Throws Error(data)
+  /// for a bad info dict, Error(no_input) for a missing file.
+  std::string seed(const std::filesystem::path &file,
+                   std::string_view info_dict);
+
+  /// Downloads the torrent described by `info_dict` into `file`, connecting
+  /// at once to `peers` and the options' peers (libtorrent would otherwise
+  /// wait for its once-a-second tick). Returns the infohash.
+  std::string download(std::string_view info_dict,
+                       const std::filesystem::path &file,
+                       const std::vector<HostPort> &peers = {});
+
+  /// Gives a torrent more peers (IP:PORT); libtorrent connects to them on
+  /// its next once-a-second tick. Peers known up front belong in download().
+  void connect_peers(const std::string &infohash,
+                     const std::vector<HostPort> &peers);
+
+  /// Waits until the torrent has all its data (true) or `timeout` passes or
+  /// the torrent fails (false; the failure is logged).
+  bool wait_complete(const std::string &infohash,
+                     std::chrono::milliseconds timeout);
+
+  /// Called on the alert thread when a torrent has all its data. Keep it
+  /// short; it must not call back into the Node.
+  void on_complete(std::function<void(const std::string &infohash)> handler);
+
+  /// Stops serving a torrent (the file stays).
+  void remove(const std::string &infohash);
+
+  /// The transfer statistics so far (see TransferStats::to_json).
+  nlohmann::json stats() const;
+
+  struct Impl;
+
+private:
+  std::unique_ptr<Impl> impl_;
+};
+
+} // namespace hlswarm
