@@ -486,13 +486,13 @@ bool Store::remove_segment(std::string_view infohash_text) {
   {
     sqlite::WriteTransaction transaction(db);
     auto key = infohash_bytes(infohash);
-    auto &query = db.statement("SELECT ext FROM segments WHERE infohash = ?1");
+    auto &query = db.statement("SELECT ext FROM segments WHERE " HLSWARM_SEGMENT_IS("?1"));
     query.bind_blob(1, key);
     if (!query.step())
       return false;
     file = segment_file_name(infohash, "." + query.text(0));
     query.reset();
-    db.statement("DELETE FROM segments WHERE infohash = ?1")
+    db.statement("DELETE FROM segments WHERE " HLSWARM_SEGMENT_IS("?1"))
         .bind_blob(1, key)
         .run();
     db.statement("INSERT INTO removals (file) VALUES (?1) ON CONFLICT DO NOTHING")
@@ -543,7 +543,7 @@ std::int64_t Store::Impl::finish_all_removals() {
 
 std::optional<SegmentInfo> Store::find_segment(std::string_view infohash) {
   auto &query = impl_->db->statement(
-      fmt::format("SELECT {} FROM segments WHERE infohash = ?1",
+      fmt::format("SELECT {} FROM segments WHERE " HLSWARM_SEGMENT_IS("?1"),
                   segment_columns));
   query.bind_blob(1, infohash_bytes(hex_key(infohash, "infohash")));
   std::optional<SegmentInfo> found;
@@ -651,7 +651,7 @@ void Store::Impl::flush_usage() {
       "UPDATE segments SET requests_served = requests_served + ?2, "
       "bytes_uploaded = bytes_uploaded + ?3, "
       "last_requested = max(coalesce(last_requested, 0), ?4) "
-      "WHERE infohash = ?1");
+      "WHERE " HLSWARM_SEGMENT_IS("?1"));
   for (const auto &[infohash, usage] : segment_usage) {
     auto key = infohash_bytes(infohash);
     if (key.empty())

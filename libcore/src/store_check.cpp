@@ -48,7 +48,7 @@ bool file_is_owned(sqlite::Database &db, const fs::path &relative) {
   auto extension = relative.extension().string();
   auto key = infohash_bytes(stem);
   auto &owner = db.statement(
-      "SELECT 1 FROM segments WHERE infohash = ?2 AND ext = ?3 "
+      "SELECT 1 FROM segments WHERE " HLSWARM_SEGMENT_IS("?2") " AND ext = ?3 "
       "UNION ALL SELECT 1 FROM removals WHERE file = ?1");
   owner.bind(1, relative.string());
   if (!key.empty() && extension.size() > 1 &&
@@ -73,6 +73,7 @@ std::string_view fault_name(StoreFault fault) {
   switch (fault) {
   case StoreFault::integrity: return "integrity";
   case StoreFault::totals_mismatch: return "totals-mismatch";
+  case StoreFault::duplicate_row: return "duplicate-row";
   case StoreFault::missing_file: return "missing-file";
   case StoreFault::size_mismatch: return "size-mismatch";
   case StoreFault::orphan_file: return "orphan-file";
@@ -116,6 +117,28 @@ CheckReport Store::check(bool repair) {
   }
   if (!report.problems.empty())
     return report; // repairing files against a broken index would do harm
+
+  // Infohashes are unique by the writers' rule, not by an index.
+  auto duplicates = db.query_integer(
+      "SELECT count(*) FROM (SELECT 1 FROM segments GROUP BY infohash "
+      "HAVING count(*) > 1)");
+  if (duplicates > 0) {
+    StoreProblem problem{StoreFault::duplicate_row, "segments",
+                         fmt::format("{} infohash{} stored in more than one row",
+                                     duplicates, duplicates == 1 ? "" : "es"),
+                         false, false};
+    if (repair) {
+      // The first row stays; the others go (a file only they named is an
+      // orphan for the file scan below).
+      sqlite::WriteTransaction transaction(db);
+      db.execute("DELETE FROM segments WHERE id NOT IN "
+                 "(SELECT min(id) FROM segments GROUP BY infohash)");
+      transaction.commit();
+      problem.repaired = true;
+      problem.detail += "; later rows dropped";
+    }
+    report.problems.push_back(std::move(problem));
+  }
 
   // The per-room totals, from one snapshot (the triggers that keep them
   // run in the writer's transaction, so a snapshot is always consistent).
@@ -203,8 +226,8 @@ SELECT (SELECT count(*) FROM (
   std::vector<std::string> removals;
   {
     sqlite::WriteTransaction transaction(db);
-    auto &row = db.statement("SELECT bytes, ext FROM segments WHERE infohash = ?1");
-    auto &drop = db.statement("DELETE FROM segments WHERE infohash = ?1");
+    auto &row = db.statement("SELECT bytes, ext FROM segments WHERE " HLSWARM_SEGMENT_IS("?1"));
+    auto &drop = db.statement("DELETE FROM segments WHERE " HLSWARM_SEGMENT_IS("?1"));
     auto &remember = db.statement(
         "INSERT INTO removals (file) VALUES (?1) ON CONFLICT DO NOTHING");
     for (const auto &suspect : suspects) {
@@ -272,6 +295,7 @@ SELECT (SELECT count(*) FROM (
         break;
       case StoreFault::integrity:
       case StoreFault::totals_mismatch:
+      case StoreFault::duplicate_row:
         break;
       }
       report.problems.push_back(std::move(problem));

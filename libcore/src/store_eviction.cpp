@@ -2,13 +2,16 @@
 //
 // The walk follows the index segments_by_use (least recently used first)
 // in batches, so memory stays bounded whatever the store's size, and each
-// batch is one short write transaction, so programs adding segments at the
-// same time wait milliseconds, not the length of the whole run.
+// batch is one write transaction, so programs adding segments at the same
+// time wait a fraction of a second, not the length of the whole run.
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <fcntl.h>
+#include <future>
 #include <limits>
 #include <unistd.h>
+#include <unordered_map>
 
 #include <fmt/format.h>
 
@@ -24,10 +27,52 @@ namespace {
 /// fewer, larger transactions write far less. This size keeps the write
 /// lock to a fraction of a second, well inside other programs' busy
 /// timeout.
-constexpr std::int64_t batch_size = 16384;
+constexpr std::int64_t batch_size = 32768;
 
 /// The page cache while evicting, in KiB: room for one batch's pages.
 constexpr int gc_cache_kib = 64 * 1024;
+
+/// Unlinks segment files relative to the store folder, through descriptors
+/// of their fan-out folders (no path walk from the root for each file).
+/// Touches no SQLite state, so it may run on a second thread.
+class FileUnlinker {
+public:
+  explicit FileUnlinker(std::filesystem::path folder) : folder_(std::move(folder)) {}
+  ~FileUnlinker() {
+    for (auto &[name, fd] : folders_)
+      if (fd >= 0)
+        ::close(fd);
+  }
+  FileUnlinker(const FileUnlinker &) = delete;
+  FileUnlinker &operator=(const FileUnlinker &) = delete;
+
+  /// For each file: gone now (unlinked, or missing already)?
+  std::vector<char> unlink_all(const std::vector<std::string> &files) {
+    std::vector<char> gone;
+    gone.reserve(files.size());
+    for (const auto &file : files) {
+      auto slash = file.rfind('/');
+      int dir = slash == std::string::npos ? AT_FDCWD
+                                           : folder_fd(file.substr(0, slash));
+      int rc = dir >= 0 ? ::unlinkat(dir, file.c_str() + slash + 1, 0)
+                        : ::unlink((folder_ / file).c_str());
+      gone.push_back(rc == 0 || errno == ENOENT);
+    }
+    return gone;
+  }
+
+private:
+  int folder_fd(const std::string &relative) {
+    auto [at, added] = folders_.try_emplace(relative, -1);
+    if (added)
+      at->second = ::open((folder_ / relative).c_str(),
+                          O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    return at->second;
+  }
+
+  std::filesystem::path folder_;
+  std::unordered_map<std::string, int> folders_;
+};
 
 struct Candidate {
   std::int64_t id = 0;
@@ -72,8 +117,29 @@ GcReport Store::collect_garbage(
     impl.finish_all_removals();
   // A batch dirties up to a page per evicted row; with SQLite's default
   // 2 MiB cache those pages would spill to the WAL and be written again and
-  // again within one transaction.
-  db.execute(fmt::format("PRAGMA cache_size = -{}", gc_cache_kib));
+  // again within one transaction. And as batches rewrite many of the same
+  // index pages, checkpointing after each would copy them into store.db
+  // again and again: one checkpoint at the end copies each page once.
+  struct GcConnectionSettings {
+    sqlite::Database &db;
+    bool writing;
+    GcConnectionSettings(sqlite::Database &database, bool write)
+        : db(database), writing(write) {
+      db.execute(fmt::format("PRAGMA cache_size = -{}", gc_cache_kib));
+      if (writing)
+        db.execute("PRAGMA wal_autocheckpoint = 0");
+    }
+    ~GcConnectionSettings() {
+      try {
+        db.execute("PRAGMA cache_size = -2000"); // SQLite's default
+        if (writing)
+          db.execute("PRAGMA wal_autocheckpoint = 1000; "
+                     "PRAGMA wal_checkpoint(PASSIVE)");
+      } catch (const Error &) {
+        // A busy checkpoint is only postponed: the next commit retries it.
+      }
+    }
+  } settings{db, !policy.dry_run};
 
   // The size of each class, from the per-room totals that triggers keep:
   // reading a row per room, not per segment.
@@ -110,19 +176,28 @@ LEFT JOIN creators c ON c.pk = r.creator
     return policy.max_size && remaining > *policy.max_size;
   };
 
-  // Rows deleted by the previous batch whose files are still to unlink;
-  // done at the start of the next batch's transaction, saving a commit.
+  // Files of rows deleted by the previous batch, still to unlink. They go
+  // in the next batch's transaction, on a second thread while this one
+  // deletes the next rows: unlinking is as costly as the database work,
+  // and rule 3 of the store (files change only under the write lock) holds.
+  FileUnlinker unlinker(impl.folder);
   std::vector<std::string> unlink_pending;
-  auto unlink_under_lock = [&] {
+  auto start_unlinking = [&] {
+    return std::async(std::launch::async,
+                      [&unlinker, files = std::move(unlink_pending)]() mutable {
+                        auto gone = unlinker.unlink_all(files);
+                        return std::make_pair(std::move(files), std::move(gone));
+                      });
+  };
+  auto finish_unlinking = [&](auto &unlinking) {
+    auto [files, gone] = unlinking.get();
     auto &done = db.statement("DELETE FROM removals WHERE file = ?1");
-    for (const auto &file : unlink_pending) {
-      auto path = impl.absolute(file);
-      if (::unlink(path.c_str()) != 0 && errno != ENOENT)
+    for (std::size_t i = 0; i < files.size(); ++i) {
+      if (!gone[i])
         continue; // stays in removals; check/repair reports and retries it
       done.reset();
-      done.bind(1, file).run();
+      done.bind(1, files[i]).run();
     }
-    unlink_pending.clear();
   };
 
   for (int followed_class = 0; followed_class <= 1; ++followed_class) {
@@ -199,7 +274,8 @@ LEFT JOIN creators c ON c.pk = r.creator
       std::vector<const Candidate *> removed;
       {
         sqlite::WriteTransaction transaction(db);
-        unlink_under_lock();
+        auto unlinking = start_unlinking();
+        unlink_pending = {};
         auto &evict = db.statement(evict_sql);
         auto &remember = db.statement(
             "INSERT INTO removals (file) VALUES (?1) ON CONFLICT DO NOTHING");
@@ -217,6 +293,7 @@ LEFT JOIN creators c ON c.pk = r.creator
           remember.bind(1, candidate.file).run();
           removed.push_back(&candidate);
         }
+        finish_unlinking(unlinking);
         transaction.commit();
       }
       for (const auto *candidate : removed) {
@@ -227,7 +304,8 @@ LEFT JOIN creators c ON c.pk = r.creator
   }
   if (!unlink_pending.empty()) {
     sqlite::WriteTransaction transaction(db);
-    unlink_under_lock();
+    auto unlinking = start_unlinking();
+    finish_unlinking(unlinking);
     transaction.commit();
   }
 

@@ -49,6 +49,11 @@ struct Store::Impl {
   std::int64_t finish_all_removals();
 };
 
+/// The SQL condition that finds a segment by its infohash (a 32-byte blob
+/// bound as ?1) through the index on its first 8 bytes.
+#define HLSWARM_SEGMENT_IS(parameter)                                          \
+  "substr(infohash, 1, 8) = substr(" parameter ", 1, 8) AND infohash = " parameter
+
 /// The SQL of each migration; migrations[v] takes the schema from version v
 /// to v + 1 (version 0 is the empty database).
 extern const char *const store_migrations[Store::schema_version];

@@ -30,7 +30,40 @@ struct SynthOptions {
   int pinned_percent = 10;
   int followed_percent = 5;
   bool files = true;
+  bool refill = false;
 };
+
+void make_sparse_file(const std::filesystem::path &path, std::int64_t bytes,
+                      bool keep_existing) {
+  int flags = O_WRONLY | O_CREAT | O_CLOEXEC | (keep_existing ? O_EXCL : O_TRUNC);
+  int fd = ::open(path.c_str(), flags, 0644);
+  if (fd < 0 && errno == ENOENT) {
+    hlswarm::make_dirs(path.parent_path());
+    fd = ::open(path.c_str(), flags, 0644);
+  }
+  if (fd < 0 && keep_existing && errno == EEXIST)
+    return;
+  if (fd < 0 || ::ftruncate(fd, bytes) != 0)
+    throw hlswarm::system_error(hlswarm::Exit::cant_create, path.string(), errno);
+  ::close(fd);
+}
+
+/// --refill: gives every row without a file its sparse file back (after a
+/// benchmark run evicted them and the database was put back).
+hlswarm::Exit refill(const std::filesystem::path &folder) {
+  sqlite3 *db = nullptr;
+  if (sqlite3_open_v2((folder / "store.db").c_str(), &db, SQLITE_OPEN_READONLY,
+                      nullptr) != SQLITE_OK)
+    throw hlswarm::Error(hlswarm::Exit::no_input, folder.string(), "no store");
+  sqlite3_stmt *rows = nullptr;
+  sqlite3_prepare_v2(db, "SELECT file, bytes FROM segment_files", -1, &rows, nullptr);
+  while (sqlite3_step(rows) == SQLITE_ROW)
+    make_sparse_file(folder / reinterpret_cast<const char *>(sqlite3_column_text(rows, 0)),
+                     sqlite3_column_int64(rows, 1), true);
+  sqlite3_finalize(rows);
+  sqlite3_close(db);
+  return hlswarm::Exit::ok;
+}
 
 std::string hex_to_bytes(const std::string &hex) {
   std::string bytes;
@@ -115,17 +148,9 @@ hlswarm::Exit synthesise(const std::filesystem::path &folder,
     sqlite3_bind_int64(insert, 9, static_cast<std::int64_t>(random() % 50) * bytes);
     check(sqlite3_step(insert), db, "insert");
 
-    if (options.files) {
-      auto path = folder / hlswarm::segment_file_name(infohash, ".ts");
-      int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-      if (fd < 0 && errno == ENOENT) {
-        hlswarm::make_dirs(path.parent_path());
-        fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-      }
-      if (fd < 0 || ::ftruncate(fd, bytes) != 0)
-        throw hlswarm::system_error(hlswarm::Exit::cant_create, path.string(), errno);
-      ::close(fd);
-    }
+    if (options.files)
+      make_sparse_file(folder / hlswarm::segment_file_name(infohash, ".ts"),
+                       bytes, false);
     if (i % 50'000 == 0)
       hlswarm::diag::progress(fmt::format("{} segments", i));
   }
@@ -150,6 +175,10 @@ int main(int argc, char **argv) {
   app.add_option("--pinned-percent", options.pinned_percent, "Rooms pinned");
   app.add_option("--followed-percent", options.followed_percent, "Creators followed");
   app.add_flag("--files,!--no-files", options.files, "Create a sparse file per row");
-  return tool.run(argc, argv,
-                  [&] { return synthesise(tool.common().store, options); });
+  app.add_flag("--refill", options.refill,
+               "Only create the missing file of every row");
+  return tool.run(argc, argv, [&] {
+    return options.refill ? refill(tool.common().store)
+                          : synthesise(tool.common().store, options);
+  });
 }

@@ -475,10 +475,11 @@ CREATE TABLE records (room INTEGER NOT NULL REFERENCES rooms(id),
   seq INTEGER NOT NULL, id TEXT NOT NULL, record BLOB NOT NULL,
   PRIMARY KEY (room, seq)) WITHOUT ROWID;
 CREATE TABLE segments (id INTEGER PRIMARY KEY,
-  infohash BLOB NOT NULL UNIQUE CHECK (length(infohash) = 32),
+  infohash BLOB NOT NULL CHECK (length(infohash) = 32),
   room INTEGER NOT NULL REFERENCES rooms(id), seq INTEGER NOT NULL,
   ext TEXT NOT NULL, bytes INTEGER NOT NULL, added INTEGER NOT NULL,
   last_requested INTEGER, requests_served INTEGER NOT NULL DEFAULT 0);
+CREATE INDEX segments_by_infohash ON segments(substr(infohash, 1, 8));
 CREATE UNIQUE INDEX segments_by_room ON segments(room, seq);
 CREATE INDEX segments_by_use ON segments(coalesce(last_requested, added));
 CREATE VIEW segment_files AS
@@ -735,4 +736,38 @@ TEST_F(StoreFixture, AFileThatIsNotADatabaseIsBadData) {
     EXPECT_EQ(e.code(), Exit::data);
   }
   EXPECT_EQ(read_all(store_dir() / "store.db"), std::string(8192, 'x'));
+}
+
+TEST_F(StoreFixture, CheckFindsAnInfohashStoredTwice) {
+  Store store(store_dir(), options());
+  auto room = store.add_room(alice, "talk", RoomMode::live);
+  add(store, room, 1, 10);
+  // What a writer that broke the rules (no look-up under the lock) leaves.
+  raw_sql(store.database_path(),
+          "INSERT INTO segments (infohash, room, seq, ext, bytes, added) "
+          "SELECT infohash, room, 2, ext, bytes, added FROM segments");
+  auto report = store.check(false);
+  ASSERT_EQ(report.problems.size(), 1u);
+  EXPECT_EQ(report.problems[0].fault, StoreFault::duplicate_row);
+  EXPECT_TRUE(store.check(true).consistent());
+  EXPECT_TRUE(store.check(false).problems.empty());
+  EXPECT_EQ(store.find_segment(room, 1)->infohash, infohash(1));
+}
+
+TEST_F(StoreFixture, LookupsByInfohashUseTheIndex) {
+  { Store store(store_dir(), options()); }
+  sqlite3 *db = nullptr;
+  ASSERT_EQ(sqlite3_open((store_dir() / "store.db").c_str(), &db), SQLITE_OK);
+  sqlite3_stmt *plan = nullptr;
+  ASSERT_EQ(sqlite3_prepare_v2(db,
+                               "EXPLAIN QUERY PLAN SELECT bytes FROM segments "
+                               "WHERE substr(infohash, 1, 8) = substr(?1, 1, 8) "
+                               "AND infohash = ?1",
+                               -1, &plan, nullptr),
+            SQLITE_OK);
+  ASSERT_EQ(sqlite3_step(plan), SQLITE_ROW);
+  std::string detail = reinterpret_cast<const char *>(sqlite3_column_text(plan, 3));
+  sqlite3_finalize(plan);
+  sqlite3_close(db);
+  EXPECT_NE(detail.find("segments_by_infohash"), std::string::npos) << detail;
 }

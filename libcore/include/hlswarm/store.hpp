@@ -164,6 +164,7 @@ struct GcReport {
 enum class StoreFault {
   integrity,       ///< SQLite's integrity_check or foreign_key_check failed
   totals_mismatch, ///< the per-room totals disagree with the segment rows
+  duplicate_row,   ///< an infohash stored in more than one row
   missing_file,    ///< a row whose file is missing
   size_mismatch,   ///< a file whose size differs from its row
   orphan_file,     ///< a file in segments/ without a row

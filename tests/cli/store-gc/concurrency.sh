@@ -11,9 +11,9 @@ q() { sqlite3 "$S/store.db" "$@"; }
 run 0 store-writer --store "$S" --room zero --seed 9 --adds 5 --remove-every 0
 cp "$T/out" "$T/w0"
 
-store-writer --store "$S" --room one --seed 1 --adds 150 --remove-every 3 >"$T/w1" 2>"$T/w1.err" &
+store-writer --store "$S" --room one --seed 1 --adds 400 --remove-every 3 >"$T/w1" 2>"$T/w1.err" &
 w1=$!
-store-writer --store "$S" --room two --seed 2 --adds 150 --remove-every 3 >"$T/w2" 2>"$T/w2.err" &
+store-writer --store "$S" --room two --seed 2 --adds 400 --remove-every 3 >"$T/w2" 2>"$T/w2.err" &
 w2=$!
 
 rounds=0 checks=0
@@ -38,7 +38,7 @@ code2=0; wait "$w2" || code2=$?
 cat "$T/w0" "$T/w1" "$T/w2" | awk '$1 == "added" { print $2 }' | sort >"$T/added"
 cat "$T/w0" "$T/w1" "$T/w2" | awk '$1 == "removed" { print $2 }' | sort >"$T/removed"
 jq -r 'select(.infohash) | .infohash' "$T/gc" | sort >"$T/evicted"
-expect_eq "$(wc -l <"$T/added")" 305 "segments added"
+expect_eq "$(wc -l <"$T/added")" 805 "segments added"
 [ -s "$T/evicted" ] || fail "store-gc evicted nothing: the test did not test"
 sort -m "$T/removed" "$T/evicted" | sort >"$T/gone"
 dups=$(uniq -d "$T/gone" | head -3)
