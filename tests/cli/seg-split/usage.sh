@@ -7,7 +7,7 @@ for option in --out --duration --name --format --init-name --playlist --start-se
   expect_out -- "$option"
 done
 run 0 seg-split --version
-expect_out '^[0-9]+\.[0-9]+\.[0-9]+$'
+expect_out '^seg-split \(hlswarm\) [0-9]+\.[0-9]+\.[0-9]+$'
 
 run 64 seg-split --frobnicate
 expect_err "^seg-split: error: .*frobnicate"
@@ -33,7 +33,9 @@ HLSWARM_CONFIG=$T/config.toml run 0 seg-split -o "$T/segs" "$T/in.mp4"
 expect_eq "$(grep -c '"seq"' "$T/out")" 2 "segments with duration = 2 from the config"
 [ -f "$T/segs/c1.ts" ] || fail "name from the config not used"
 
-# A reader that goes away is an error, not a silent loss.
+# A reader that goes away is an error (exit 74), not a silent loss; like a
+# program killed by SIGPIPE, seg-split says nothing about it, since the
+# reader that failed reports its own error.
 # stdout is a pipe whose reader is gone before the first line is written.
 mkfifo "$T/lines"
 exec 5<>"$T/lines"
@@ -45,4 +47,4 @@ exec 5<&-
 status=0
 wait "$splitter" || status=$?
 expect_eq "$status" 74 "exit status when stdout closes"
-expect_err "^seg-split: error: stdout: "
+[ ! -s "$T/err" ] || { cat "$T/err"; fail "a message about the closed pipe"; }
