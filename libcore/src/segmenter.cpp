@@ -3,7 +3,9 @@
 #include <algorithm>
 #include <cmath>
 #include <cerrno>
+#include <csignal>
 #include <memory>
+#include <string_view>
 #include <unistd.h>
 #include <vector>
 
@@ -111,6 +113,28 @@ bool open_input(Input &input, const std::string &path,
   return true;
 }
 
+/// Removes temporary files (".NAME.tmp-PID") that a run which is no longer
+/// alive left in `dir` when it was killed.
+void remove_stale_temporaries(const std::filesystem::path &dir) {
+  std::error_code ec;
+  for (const auto &entry : std::filesystem::directory_iterator(dir, ec)) {
+    const std::filesystem::path &path = entry.path();
+    if (!is_temporary_name(path))
+      continue;
+    std::string name = path.filename().string();
+    std::string_view pid_text =
+        std::string_view(name).substr(name.rfind(".tmp-") + 5);
+    if (pid_text.empty() ||
+        pid_text.find_first_not_of("0123456789") != std::string_view::npos ||
+        pid_text.size() > 9)
+      continue;
+    pid_t pid = static_cast<pid_t>(std::stol(std::string(pid_text)));
+    // Only a process that no longer exists cannot still be writing it.
+    if (pid > 0 && ::kill(pid, 0) != 0 && errno == ESRCH)
+      remove_quietly(path);
+  }
+}
+
 /// The streams to copy: the first video stream (cover pictures aside) and
 /// every audio stream. The reference stream, which decides the cuts, is the
 /// video one, or the first audio stream for audio-only input.
@@ -167,6 +191,10 @@ public:
   SplitResult run();
 
 private:
+  /// Refuses to start where the first segment's file already exists (an
+  /// earlier run's, which a chain may point to); cleans up after killed
+  /// runs.
+  void check_out_dir() const;
   void start_output(AVFormatContext *input);
   /// Cuts, corrects and writes one packet of a copied stream.
   void take(AVPacket *pkt, std::size_t out);
@@ -202,6 +230,28 @@ Splitter::~Splitter() {
   if (damaged_left_out_ > 0)
     diag::warningf("{}: {} damaged packet{} left out", name_,
                    damaged_left_out_, damaged_left_out_ == 1 ? "" : "s");
+}
+
+void Splitter::check_out_dir() const {
+  std::error_code ec;
+  if (!std::filesystem::is_directory(out_dir_, ec))
+    return;
+  remove_stale_temporaries(out_dir_);
+  auto exists = [&](std::int64_t seq) {
+    return std::filesystem::exists(out_dir_ / segment_file_name(pattern_, seq),
+                                   ec);
+  };
+  if (!exists(options_.start_seq))
+    return;
+  std::int64_t free_seq = options_.start_seq + 1;
+  while (free_seq < max_start_seq && exists(free_seq))
+    ++free_seq;
+  throw Error(Exit::cant_create,
+              (out_dir_ / segment_file_name(pattern_, options_.start_seq))
+                  .string(),
+              fmt::format("exists (from an earlier run?): continue with "
+                          "--start-seq {} or use another --out folder",
+                          free_seq));
 }
 
 void Splitter::start_output(AVFormatContext *input) {
@@ -310,6 +360,7 @@ void Splitter::close_segment(std::int64_t end_us, bool last) {
 }
 
 SplitResult Splitter::run() {
+  check_out_dir();
   FfmpegLogCapture log_capture;
   Input input;
   if (!open_input(input, options_.input, name_)) {

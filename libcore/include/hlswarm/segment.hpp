@@ -25,6 +25,10 @@ std::string_view format_name(SegmentFormat format);
 /// The format named "mpegts" or "fmp4"; Error(usage) for anything else.
 SegmentFormat parse_segment_format(std::string_view name);
 
+/// The highest --start-seq: far beyond any stream's segment count, and far
+/// from where segment numbers could overflow.
+inline constexpr std::int64_t max_start_seq = 1'000'000'000'000;
+
 /// How to cut.
 struct SplitOptions {
   std::string input = "-";                    ///< a media file, or "-" for stdin
