@@ -135,6 +135,22 @@ void remove_stale_temporaries(const std::filesystem::path &dir) {
   }
 }
 
+/// How far a stream's dts may lie below its pts, on its time base: the
+/// decoder's reorder delay in frames (B-frames) times the frame duration.
+std::int64_t reorder_window(const AVStream *stream) {
+  const AVCodecParameters *par = stream->codecpar;
+  if (par->codec_type != AVMEDIA_TYPE_VIDEO || par->video_delay <= 0)
+    return 0;
+  AVRational rate = stream->avg_frame_rate;
+  if (rate.num <= 0 || rate.den <= 0)
+    rate = stream->r_frame_rate;
+  // Without a frame rate, assume a slow one (10 fps): too wide a window
+  // only lets a real step backwards pass as reordering.
+  AVRational frame = rate.num > 0 && rate.den > 0 ? av_inv_q(rate)
+                                                   : AVRational{1, 10};
+  return av_rescale_q(par->video_delay, frame, stream->time_base);
+}
+
 /// The streams to copy: the first video stream (cover pictures aside) and
 /// every audio stream. The reference stream, which decides the cuts, is the
 /// video one, or the first audio stream for audio-only input.
@@ -262,7 +278,8 @@ void Splitter::start_output(AVFormatContext *input) {
         static_cast<int>(i);
     timelines_.emplace_back(
         streams_[i]->pts_wrap_bits,
-        av_rescale_q(jump_limit_us, microseconds, streams_[i]->time_base));
+        av_rescale_q(jump_limit_us, microseconds, streams_[i]->time_base),
+        reorder_window(streams_[i]));
   }
   reference_is_video_ =
       streams_[0]->codecpar->codec_type == AVMEDIA_TYPE_VIDEO;
