@@ -10,6 +10,7 @@
 #include <vector>
 
 extern "C" {
+#include <libavcodec/avcodec.h>
 #include <libavformat/avformat.h>
 }
 
@@ -151,6 +152,48 @@ std::int64_t reorder_window(const AVStream *stream) {
   return av_rescale_q(par->video_delay, frame, stream->time_base);
 }
 
+/// True when `format`'s container can carry `codec` playably (FFmpeg's
+/// MPEG-TS muxer writes any other codec as private data that nothing plays).
+bool can_carry(SegmentFormat format, AVCodecID codec) {
+  if (format == SegmentFormat::mpegts) {
+    switch (codec) {
+    case AV_CODEC_ID_H264: case AV_CODEC_ID_HEVC: case AV_CODEC_ID_MPEG1VIDEO:
+    case AV_CODEC_ID_MPEG2VIDEO: case AV_CODEC_ID_MPEG4: case AV_CODEC_ID_VC1:
+    case AV_CODEC_ID_AAC: case AV_CODEC_ID_AAC_LATM: case AV_CODEC_ID_MP2:
+    case AV_CODEC_ID_MP3: case AV_CODEC_ID_AC3: case AV_CODEC_ID_EAC3:
+    case AV_CODEC_ID_DTS: case AV_CODEC_ID_TRUEHD: case AV_CODEC_ID_OPUS:
+      return true;
+    default:
+      return false;
+    }
+  }
+  return avformat_query_codec(av_guess_format("mp4", nullptr, nullptr), codec,
+                              FF_COMPLIANCE_NORMAL) == 1;
+}
+
+/// Refuses, before anything is written, a stream the segments cannot carry.
+void check_codecs(const std::vector<AVStream *> &streams,
+                  SegmentFormat format, const std::string &name) {
+  for (const AVStream *stream : streams) {
+    AVCodecID codec = stream->codecpar->codec_id;
+    if (can_carry(format, codec))
+      continue;
+    const char *container =
+        format == SegmentFormat::mpegts ? "MPEG-TS" : "fMP4";
+    const bool audio = stream->codecpar->codec_type == AVMEDIA_TYPE_AUDIO;
+    const char *advice = format == SegmentFormat::mpegts &&
+                                 can_carry(SegmentFormat::fmp4, codec)
+                             ? "use --format fmp4"
+                         : audio ? "re-encode it first (e.g. ffmpeg -c:a aac)"
+                                 : "re-encode it first (e.g. ffmpeg -c:v "
+                                   "libx264)";
+    throw Error(Exit::data, name,
+                fmt::format("stream {} ({}) cannot go into {}: {}",
+                            stream->index, avcodec_get_name(codec), container,
+                            advice));
+  }
+}
+
 /// The streams to copy: the first video stream (cover pictures aside) and
 /// every audio stream. The reference stream, which decides the cuts, is the
 /// video one, or the first audio stream for audio-only input.
@@ -272,6 +315,7 @@ void Splitter::check_out_dir() const {
 
 void Splitter::start_output(AVFormatContext *input) {
   streams_ = select_streams(input, name_);
+  check_codecs(streams_, options_.format, name_);
   output_index_.assign(input->nb_streams, -1);
   for (std::size_t i = 0; i < streams_.size(); ++i) {
     output_index_[static_cast<std::size_t>(streams_[i]->index)] =
