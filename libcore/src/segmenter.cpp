@@ -466,8 +466,14 @@ SplitResult Splitter::run() {
 
 SplitResult split(const SplitOptions &options,
                   const std::function<void(const Segment &)> &on_segment) {
-  if (!(options.duration > 0))
-    throw Error(Exit::usage, "--duration", "must be above 0");
+  if (!(options.duration > 0 && options.duration <= max_segment_duration))
+    throw Error(Exit::usage, "--duration",
+                fmt::format("{}: out of range (above 0, at most {} seconds)",
+                            options.duration, max_segment_duration));
+  if (options.start_seq < 0 || options.start_seq > max_start_seq)
+    throw Error(Exit::usage, "--start-seq",
+                fmt::format("{}: out of range (0 to {})", options.start_seq,
+                            max_start_seq));
   const std::string &init = options.init_name;
   if (init.empty() || init == "." || init == ".." ||
       init.find('/') != std::string::npos)
