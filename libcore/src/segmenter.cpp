@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cerrno>
 #include <csignal>
+#include <fcntl.h>
 #include <memory>
 #include <string_view>
 #include <unistd.h>
@@ -254,6 +255,8 @@ private:
   /// earlier run's, which a chain may point to); cleans up after killed
   /// runs.
   void check_out_dir() const;
+  /// Makes sure the playlist can be written, before any input is read.
+  void check_playlist_dir() const;
   void start_output(AVFormatContext *input);
   /// Cuts, corrects and writes one packet of a copied stream.
   void take(AVPacket *pkt, std::size_t out);
@@ -311,6 +314,25 @@ void Splitter::check_out_dir() const {
               fmt::format("exists (from an earlier run?): continue with "
                           "--start-seq {} or use another --out folder",
                           free_seq));
+}
+
+void Splitter::check_playlist_dir() const {
+  if (!playlist_path_)
+    return;
+  const std::filesystem::path &path = *playlist_path_;
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec))
+    throw Error(Exit::cant_create, path.string(), "is a folder");
+  make_dirs(path.parent_path());
+  // The playlist is rewritten after each segment under a temporary name:
+  // find out now, not after the first segment, if that cannot work.
+  std::filesystem::path probe = temporary_name_for(path);
+  int fd = ::open(probe.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
+                  0644);
+  if (fd < 0)
+    throw system_error(Exit::cant_create, path.string(), errno);
+  ::close(fd);
+  remove_quietly(probe);
 }
 
 void Splitter::start_output(AVFormatContext *input) {
@@ -422,6 +444,7 @@ void Splitter::close_segment(std::int64_t end_us, bool last) {
 
 SplitResult Splitter::run() {
   check_out_dir();
+  check_playlist_dir();
   FfmpegLogCapture log_capture;
   Input input;
   if (!open_input(input, options_.input, name_)) {
