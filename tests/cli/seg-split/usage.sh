@@ -2,6 +2,10 @@
 . "$(dirname "$0")/../lib.sh"
 
 run 0 seg-split --help
+# Plain type names, no validator names glued to them.
+expect_out -- "-d,--duration SECONDS  "
+expect_out -- "--start-seq N  "
+if grep -Eq ":(POSITIVE|NONNEGATIVE)" "$T/out"; then fail "validator names in --help"; fi
 for option in --out --duration --name --format --init-name --playlist --start-seq \
               --quiet --progress --config --version; do
   expect_out -- "$option"
@@ -18,8 +22,21 @@ expect_err "^seg-split: error: --name: 'seg.ts': no %d"
 run 64 seg-split --name 'a/%d.ts' -
 expect_err "not a path"
 run 64 seg-split -d 0 -
+expect_err "^seg-split: error: --duration: must be a positive number of seconds, got '0'$"
 run 64 seg-split -d soon -
+expect_err "^seg-split: error: --duration: must be a positive number of seconds, got 'soon'$"
+run 64 seg-split -d 1e999 -
+expect_err "positive number of seconds"
+run 64 seg-split -d 100000 -
+expect_err "^seg-split: error: --duration: 100000: out of range"
 run 64 seg-split --start-seq -1 -
+expect_err "^seg-split: error: --start-seq: must be a whole number from 0 to 1000000000000, got '-1'$"
+run 64 seg-split --start-seq 99999999999999999999 -
+expect_err "^seg-split: error: --start-seq: 99999999999999999999: out of range \(0 to 1000000000000\)$"
+run 64 seg-split --start-seq 1000000000001 -
+expect_err "out of range"
+if grep -q "1797693" "$T/err"; then fail "DBL_MAX in a message"; fi
+expect_empty_out
 run 64 seg-split a.ts b.ts
 expect_empty_out
 run 64 seg-split --format fmp4 --init-name a/init.mp4 -
@@ -48,3 +65,9 @@ status=0
 wait "$splitter" || status=$?
 expect_eq "$status" 74 "exit status when stdout closes"
 [ ! -s "$T/err" ] || { cat "$T/err"; fail "a message about the closed pipe"; }
+
+# The highest --start-seq makes the highest number, and segments count on.
+make_video "$T/in2.mp4" 2 1
+run 0 seg-split -d 1 -o "$T/high" --start-seq 1000000000000 "$T/in2.mp4"
+expect_eq "$(jq -r 'select(.seq != null) | .seq' "$T/out" | tr '\n' ' ')" "1000000000000 1000000000001 " "numbers from the highest --start-seq"
+[ -f "$T/high/seg1000000000001.ts" ] || fail "no seg1000000000001.ts"
