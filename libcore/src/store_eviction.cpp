@@ -16,6 +16,7 @@
 #include <limits>
 #include <unistd.h>
 #include <unordered_map>
+#include <unordered_set>
 
 #include <fmt/format.h>
 
@@ -116,13 +117,23 @@ FROM segment_uses u JOIN rooms r ON r.id = u.room
 WHERE u.segment = ?1 ORDER BY u.room, u.seq LIMIT 1
 )sql";
 
-// The row is deleted only if its class is unchanged (no pinned or followed
+// A batch's rows are deleted in one statement, from the chosen rows listed
+// in gc_batch: the triggers that delete a segment's uses and keep the
+// totals make SQLite keep a statement journal of every page a statement
+// changes, and one DELETE per row would write ~60 KiB of journal per row.
+// A row is deleted only if its class is unchanged (no pinned or followed
 // room took it up) and nobody asked for it since it was chosen: a program
 // may have done either meanwhile. Trigger segments_unused deletes its uses.
+constexpr const char *batch_table_sql =
+    "CREATE TEMP TABLE IF NOT EXISTS gc_batch "
+    "(id INTEGER PRIMARY KEY, used INTEGER NOT NULL)";
 constexpr const char *evict_sql = R"sql(
 DELETE FROM segments
-WHERE id = ?1 AND coalesce(last_requested, added) = ?2
-  AND )sql" HLSWARM_PROTECTION("segments.id") R"sql( = ?3
+WHERE id IN (SELECT id FROM temp.gc_batch)
+  AND coalesce(last_requested, added) =
+      (SELECT b.used FROM temp.gc_batch b WHERE b.id = segments.id)
+  AND )sql" HLSWARM_PROTECTION("segments.id") R"sql( = ?1
+RETURNING id
 )sql";
 
 // Files some pinned room uses; files some followed creator's room and no
@@ -164,8 +175,10 @@ GcReport Store::collect_garbage(
     GcConnectionSettings(sqlite::Database &database, bool write)
         : db(database), writing(write) {
       db.execute(fmt::format("PRAGMA cache_size = -{}", gc_cache_kib));
-      if (writing)
+      if (writing) {
         db.execute("PRAGMA wal_autocheckpoint = 0");
+        db.execute(batch_table_sql);
+      }
     }
     ~GcConnectionSettings() {
       try {
@@ -322,17 +335,26 @@ GcReport Store::collect_garbage(
         sqlite::WriteTransaction transaction(db);
         auto unlinking = start_unlinking();
         unlink_pending = {};
+        db.execute("DELETE FROM temp.gc_batch");
+        auto &choose = db.statement(
+            "INSERT INTO temp.gc_batch (id, used) VALUES (?1, ?2)");
+        for (auto &candidate : batch) {
+          describe(candidate.eviction, candidate.id);
+          choose.reset();
+          choose.bind(1, candidate.id)
+              .bind(2, candidate.eviction.last_used)
+              .run();
+        }
+        std::unordered_set<std::int64_t> deleted;
         auto &evict = db.statement(evict_sql);
+        evict.bind(1, followed_class);
+        while (evict.step())
+          deleted.insert(evict.integer(0));
+        evict.reset();
         auto &remember = db.statement(
             "INSERT INTO removals (file) VALUES (?1) ON CONFLICT DO NOTHING");
         for (auto &candidate : batch) {
-          describe(candidate.eviction, candidate.id);
-          evict.reset();
-          evict.bind(1, candidate.id)
-              .bind(2, candidate.eviction.last_used)
-              .bind(3, followed_class)
-              .run();
-          if (db.changes() == 0) {
+          if (deleted.count(candidate.id) == 0) {
             // Requested, pinned or followed meanwhile: it stays, and counts
             // again.
             remaining += candidate.eviction.bytes;
