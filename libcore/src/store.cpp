@@ -415,9 +415,7 @@ SegmentInfo Store::add_segment(const NewSegment &segment) {
   };
   // Already stored (by this room or another): only the use is new.
   auto add_use_of_stored = [&](std::int64_t id) {
-    auto stored = find_segment(infohash);
-    auto added = add_use(db, *stored, id, segment.room, segment.seq);
-    return added;
+    return add_use(db, *find_segment(infohash), id, segment.room, segment.seq);
   };
   {
     std::optional<SegmentInfo> existing;
@@ -428,11 +426,8 @@ SegmentInfo Store::add_segment(const NewSegment &segment) {
         transaction.commit();
       }
     }
-    if (existing) {
-      if (segment.move)
-        remove_quietly(segment.source);
+    if (existing)
       return *existing;
-    }
   }
 
   auto extension = segment_extension(segment.source);
@@ -476,8 +471,6 @@ SegmentInfo Store::add_segment(const NewSegment &segment) {
       remove_quietly(temporary);
       added = add_use_of_stored(*id);
       transaction.commit();
-      if (segment.move)
-        remove_quietly(segment.source);
       return added;
     }
     auto &conflict = db.statement(
