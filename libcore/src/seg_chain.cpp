@@ -145,8 +145,7 @@ public:
   void forget_segment(std::int64_t seq) {
     if (store_.record(room_, seq))
       return;
-    if (auto segment = store_.find_segment(room_, seq))
-      store_.remove_segment(segment->infohash);
+    store_.remove_segment(room_, seq); // this use only: others may share the file
   }
 
   void add_segment(const std::filesystem::path &file,

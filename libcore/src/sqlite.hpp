@@ -51,6 +51,8 @@ public:
 
   /// Number of rows changed by the last INSERT, UPDATE or DELETE.
   std::int64_t changes() const;
+  /// The rowid of the last row inserted on this connection.
+  std::int64_t last_insert_rowid() const;
   sqlite3 *handle() const { return db_; }
   const std::string &path() const { return path_; }
 

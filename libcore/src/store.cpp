@@ -55,15 +55,16 @@ const char *mode_name(RoomMode mode) {
   return mode == RoomMode::vod ? "vod" : "live";
 }
 
+// A segment row s seen through one of its uses u (null if it has none).
 constexpr const char *segment_columns =
-    "infohash, room, seq, ext, bytes, added, last_requested, "
-    "requests_served, bytes_uploaded";
+    "s.infohash, u.room, u.seq, s.ext, s.bytes, s.added, s.last_requested, "
+    "s.requests_served, s.bytes_uploaded";
 
 SegmentInfo read_segment(const sqlite::Statement &row, const fs::path &folder) {
   SegmentInfo info;
   info.infohash = infohash_hex(row.blob(0));
-  info.room = row.integer(1);
-  info.seq = row.integer(2);
+  info.room = row.optional_integer(1).value_or(0);
+  info.seq = row.optional_integer(2).value_or(0);
   info.file = folder / segment_file_name(info.infohash, "." + row.text(3));
   info.bytes = static_cast<std::uint64_t>(row.integer(4));
   info.added = row.integer(5);
@@ -358,12 +359,76 @@ std::optional<std::int64_t> Store::last_record_seq(RoomId room) {
 
 // ---------------------------------------------------------------- segments
 
+/// Adds the use (room, seq) of the stored segment `stored` (inside the
+/// caller's write transaction): nothing if it is that use already,
+/// Error(data) if (room, seq) uses another segment.
+static SegmentInfo add_use(sqlite::Database &db, SegmentInfo stored,
+                           std::int64_t segment_id, RoomId room,
+                           std::int64_t seq) {
+  auto &conflict = db.statement(
+      "SELECT s.id, s.infohash FROM segment_uses u "
+      "JOIN segments s ON s.id = u.segment WHERE u.room = ?1 AND u.seq = ?2");
+  conflict.bind(1, room).bind(2, seq);
+  if (conflict.step()) {
+    auto other_id = conflict.integer(0);
+    auto other = infohash_hex(conflict.blob(1));
+    conflict.reset();
+    if (other_id != segment_id)
+      throw Error(Exit::data, stored.infohash,
+                  fmt::format("room {} already has segment {} at seq {}", room,
+                              other, seq));
+  } else {
+    conflict.reset();
+    // A use left behind by a removed segment (a fault check() reports)
+    // must not block this one.
+    db.statement("DELETE FROM segment_uses WHERE room = ?1 AND seq = ?2")
+        .bind(1, room)
+        .bind(2, seq)
+        .run();
+    db.statement(
+          "INSERT INTO segment_uses (room, seq, segment) VALUES (?1, ?2, ?3)")
+        .bind(1, room)
+        .bind(2, seq)
+        .bind(3, segment_id)
+        .run();
+  }
+  stored.room = room;
+  stored.seq = seq;
+  return stored;
+}
+
 SegmentInfo Store::add_segment(const NewSegment &segment) {
   impl_->require_writable();
   auto &db = *impl_->db;
   auto infohash = hex_key(segment.infohash, "infohash");
-  if (auto stored = find_segment(infohash))
-    return *stored;
+  auto key = infohash_bytes(infohash);
+  // The id of the stored segment with this infohash, if any.
+  auto stored_id = [&]() -> std::optional<std::int64_t> {
+    auto &query =
+        db.statement("SELECT id FROM segments WHERE " HLSWARM_SEGMENT_IS("?1"));
+    query.bind_blob(1, key);
+    std::optional<std::int64_t> id;
+    if (query.step())
+      id = query.integer(0);
+    query.reset();
+    return id;
+  };
+  // Already stored (by this room or another): only the use is new.
+  auto add_use_of_stored = [&](std::int64_t id) {
+    return add_use(db, *find_segment(infohash), id, segment.room, segment.seq);
+  };
+  {
+    std::optional<SegmentInfo> existing;
+    {
+      sqlite::WriteTransaction transaction(db);
+      if (auto id = stored_id()) {
+        existing = add_use_of_stored(*id);
+        transaction.commit();
+      }
+    }
+    if (existing)
+      return *existing;
+  }
 
   auto extension = segment_extension(segment.source);
   auto relative = segment_file_name(infohash, "." + extension);
@@ -402,12 +467,15 @@ SegmentInfo Store::add_segment(const NewSegment &segment) {
   SegmentInfo added;
   try {
     sqlite::WriteTransaction transaction(db);
-    if (auto stored = find_segment(infohash)) { // added meanwhile
+    if (auto id = stored_id()) { // added meanwhile
       remove_quietly(temporary);
-      return *stored;
+      added = add_use_of_stored(*id);
+      transaction.commit();
+      return added;
     }
     auto &conflict = db.statement(
-        "SELECT infohash FROM segments WHERE room = ?1 AND seq = ?2");
+        "SELECT s.infohash FROM segment_uses u "
+        "JOIN segments s ON s.id = u.segment WHERE u.room = ?1 AND u.seq = ?2");
     conflict.bind(1, segment.room).bind(2, segment.seq);
     if (conflict.step()) {
       auto other = infohash_hex(conflict.blob(0));
@@ -430,15 +498,15 @@ SegmentInfo Store::add_segment(const NewSegment &segment) {
       added.file = final;
       added.bytes = bytes;
       added.added = impl_->now();
-      db.statement("INSERT INTO segments (infohash, room, seq, ext, bytes, "
-                   "added) VALUES (?1, ?2, ?3, ?4, ?5, ?6)")
-          .bind_blob(1, infohash_bytes(infohash))
-          .bind(2, segment.room)
-          .bind(3, segment.seq)
-          .bind(4, extension)
-          .bind(5, static_cast<std::int64_t>(bytes))
-          .bind(6, added.added)
+      db.statement("INSERT INTO segments (infohash, ext, bytes, added) "
+                   "VALUES (?1, ?2, ?3, ?4)")
+          .bind_blob(1, key)
+          .bind(2, extension)
+          .bind(3, static_cast<std::int64_t>(bytes))
+          .bind(4, added.added)
           .run();
+      auto id = db.last_insert_rowid();
+      add_use(db, added, id, segment.room, segment.seq);
       transaction.commit();
     } catch (...) {
       // Still under the lock: no row refers to the file, so it can go.
@@ -468,6 +536,7 @@ bool Store::remove_segment(std::string_view infohash_text) {
       return false;
     file = segment_file_name(infohash, "." + query.text(0));
     query.reset();
+    // Trigger segments_unused deletes its uses.
     db.statement("DELETE FROM segments WHERE " HLSWARM_SEGMENT_IS("?1"))
         .bind_blob(1, key)
         .run();
@@ -478,6 +547,57 @@ bool Store::remove_segment(std::string_view infohash_text) {
   }
   impl_->finish_removals({file});
   return true;
+}
+
+bool Store::remove_segment(RoomId room, std::int64_t seq) {
+  impl_->require_writable();
+  auto &db = *impl_->db;
+  std::string file;
+  {
+    sqlite::WriteTransaction transaction(db);
+    auto &query = db.statement(
+        "SELECT s.id, s.infohash, s.ext, "
+        "(SELECT count(*) FROM segment_uses o WHERE o.segment = s.id) "
+        "FROM segment_uses u JOIN segments s ON s.id = u.segment "
+        "WHERE u.room = ?1 AND u.seq = ?2");
+    query.bind(1, room).bind(2, seq);
+    if (!query.step())
+      return false;
+    auto id = query.integer(0);
+    auto infohash = infohash_hex(query.blob(1));
+    auto extension = query.text(2);
+    bool last_use = query.integer(3) <= 1;
+    query.reset();
+    db.statement("DELETE FROM segment_uses WHERE room = ?1 AND seq = ?2")
+        .bind(1, room)
+        .bind(2, seq)
+        .run();
+    if (last_use) {
+      file = segment_file_name(infohash, "." + extension);
+      db.statement("DELETE FROM segments WHERE id = ?1").bind(1, id).run();
+      db.statement(
+            "INSERT INTO removals (file) VALUES (?1) ON CONFLICT DO NOTHING")
+          .bind(1, file)
+          .run();
+    }
+    transaction.commit();
+  }
+  if (!file.empty())
+    impl_->finish_removals({file});
+  return true;
+}
+
+std::vector<SegmentUse> Store::segment_uses(std::string_view infohash) {
+  auto &query = impl_->db->statement(
+      "SELECT u.room, u.seq FROM segments s "
+      "JOIN segment_uses u ON u.segment = s.id "
+      "WHERE " HLSWARM_SEGMENT_IS("?1") " ORDER BY u.room, u.seq");
+  query.bind_blob(1, infohash_bytes(hex_key(infohash, "infohash")));
+  std::vector<SegmentUse> uses;
+  while (query.step())
+    uses.push_back({query.integer(0), query.integer(1)});
+  query.reset();
+  return uses;
 }
 
 void Store::Impl::finish_removals(const std::vector<std::string> &files) {
@@ -518,9 +638,11 @@ std::int64_t Store::Impl::finish_all_removals() {
 }
 
 std::optional<SegmentInfo> Store::find_segment(std::string_view infohash) {
-  auto &query = impl_->db->statement(
-      fmt::format("SELECT {} FROM segments WHERE " HLSWARM_SEGMENT_IS("?1"),
-                  segment_columns));
+  auto &query = impl_->db->statement(fmt::format(
+      "SELECT {} FROM segments s LEFT JOIN segment_uses u ON u.segment = s.id "
+      "WHERE " HLSWARM_SEGMENT_IS("?1")
+      " ORDER BY u.room, u.seq LIMIT 1",
+      segment_columns));
   query.bind_blob(1, infohash_bytes(hex_key(infohash, "infohash")));
   std::optional<SegmentInfo> found;
   if (query.step())
@@ -531,7 +653,9 @@ std::optional<SegmentInfo> Store::find_segment(std::string_view infohash) {
 
 std::optional<SegmentInfo> Store::find_segment(RoomId room, std::int64_t seq) {
   auto &query = impl_->db->statement(fmt::format(
-      "SELECT {} FROM segments WHERE room = ?1 AND seq = ?2", segment_columns));
+      "SELECT {} FROM segment_uses u JOIN segments s ON s.id = u.segment "
+      "WHERE u.room = ?1 AND u.seq = ?2",
+      segment_columns));
   query.bind(1, room).bind(2, seq);
   std::optional<SegmentInfo> found;
   if (query.step())
@@ -556,7 +680,7 @@ std::optional<SegmentFile> Store::open_segment(std::string_view infohash) {
 SegmentTally Store::segment_totals() {
   auto &query = impl_->db->statement(
       "SELECT coalesce(sum(segments), 0), coalesce(sum(bytes), 0) "
-      "FROM room_totals");
+      "FROM segment_totals");
   query.step();
   SegmentTally totals{query.integer(0),
                       static_cast<std::uint64_t>(query.integer(1))};

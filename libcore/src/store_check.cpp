@@ -75,6 +75,8 @@ std::string_view fault_name(StoreFault fault) {
   case StoreFault::integrity: return "integrity";
   case StoreFault::totals_mismatch: return "totals-mismatch";
   case StoreFault::duplicate_row: return "duplicate-row";
+  case StoreFault::dangling_use: return "dangling-use";
+  case StoreFault::unused_segment: return "unused-segment";
   case StoreFault::missing_file: return "missing-file";
   case StoreFault::size_mismatch: return "size-mismatch";
   case StoreFault::orphan_file: return "orphan-file";
@@ -129,11 +131,18 @@ CheckReport Store::check(bool repair) {
                                      duplicates, duplicates == 1 ? "" : "es"),
                          false, false};
     if (repair) {
-      // The first row stays; the others go (a file only they named is an
-      // orphan for the file scan below).
+      // The first row stays and takes over the others' uses; the others go
+      // (a file only they named is an orphan for the file scan below).
       sqlite::WriteTransaction transaction(db);
-      db.execute("DELETE FROM segments WHERE id NOT IN "
-                 "(SELECT min(id) FROM segments GROUP BY infohash)");
+      db.execute(R"sql(
+UPDATE segment_uses SET segment = (
+  SELECT min(k.id) FROM segments d JOIN segments k ON k.infohash = d.infohash
+  WHERE d.id = segment_uses.segment)
+WHERE segment IN (SELECT id FROM segments WHERE id NOT IN
+                  (SELECT min(id) FROM segments GROUP BY infohash));
+DELETE FROM segments WHERE id NOT IN
+  (SELECT min(id) FROM segments GROUP BY infohash);
+)sql");
       transaction.commit();
       problem.repaired = true;
       problem.detail += "; later rows dropped";
@@ -141,27 +150,105 @@ CheckReport Store::check(bool repair) {
     report.problems.push_back(std::move(problem));
   }
 
-  // The per-room totals, from one snapshot (the triggers that keep them
-  // run in the writer's transaction, so a snapshot is always consistent).
+  // Uses of a segment row that is gone. Writers delete a segment's uses
+  // with it (in one transaction), so only a hand or a bug leaves one.
+  auto dangling = db.query_integer(
+      "SELECT count(*) FROM segment_uses u "
+      "WHERE NOT EXISTS (SELECT 1 FROM segments s WHERE s.id = u.segment)");
+  if (dangling > 0) {
+    StoreProblem problem{StoreFault::dangling_use, "segment_uses",
+                         fmt::format("{} use{} of a segment that is not stored",
+                                     dangling, dangling == 1 ? "" : "s"),
+                         false, false};
+    if (repair) {
+      sqlite::WriteTransaction transaction(db);
+      db.execute("DELETE FROM segment_uses WHERE NOT EXISTS "
+                 "(SELECT 1 FROM segments s WHERE s.id = segment_uses.segment)");
+      transaction.commit();
+      problem.repaired = true;
+      problem.detail += "; dropped";
+    }
+    report.problems.push_back(std::move(problem));
+  }
+
+  // Segments no room uses: stored for nothing, and no room's totals count
+  // them. Writers add a segment with its first use and remove it with its
+  // last, in one transaction, so a snapshot never shows one halfway; the
+  // repair looks again under the write lock.
+  {
+    std::optional<sqlite::WriteTransaction> transaction;
+    if (repair)
+      transaction.emplace(db);
+    auto &unused = db.statement(
+        "SELECT s.id, s.infohash, s.ext, s.bytes FROM segments s "
+        "WHERE NOT EXISTS (SELECT 1 FROM segment_uses u WHERE u.segment = s.id)");
+    std::vector<std::pair<std::int64_t, std::string>> found;
+    while (unused.step()) {
+      auto file = segment_file_name(infohash_hex(unused.blob(1)),
+                                    "." + unused.text(2));
+      report.problems.push_back(
+          {StoreFault::unused_segment, file,
+           fmt::format("{} bytes, no room uses it", unused.integer(3)), false,
+           false});
+      found.emplace_back(unused.integer(0), std::move(file));
+    }
+    unused.reset();
+    if (transaction) {
+      auto &drop = db.statement("DELETE FROM segments WHERE id = ?1");
+      auto &remember = db.statement(
+          "INSERT INTO removals (file) VALUES (?1) ON CONFLICT DO NOTHING");
+      for (std::size_t i = 0; i < found.size(); ++i) {
+        drop.reset();
+        drop.bind(1, found[i].first).run();
+        remember.reset();
+        remember.bind(1, found[i].second).run();
+        auto &problem = report.problems[report.problems.size() - found.size() + i];
+        problem.repaired = true;
+        problem.detail += "; removed";
+      }
+      transaction->commit();
+      transaction.reset();
+      std::vector<std::string> files;
+      for (auto &[id, file] : found)
+        files.push_back(file);
+      impl.finish_removals(files);
+    }
+  }
+
+  // The per-room totals (uses, and the bytes of their files) and the
+  // store's, from one snapshot (the triggers that keep them run in the
+  // writer's transaction, so a snapshot is always consistent).
   auto wrong_totals = db.query_integer(R"sql(
+WITH uses (room, segments, bytes) AS (
+  SELECT u.room, count(*), sum(coalesce(s.bytes, 0))
+  FROM segment_uses u LEFT JOIN segments s ON s.id = u.segment GROUP BY u.room)
 SELECT (SELECT count(*) FROM (
-          SELECT room, count(*), sum(bytes) FROM segments GROUP BY room
+          SELECT room, segments, bytes FROM uses
           EXCEPT SELECT room, segments, bytes FROM room_totals))
      + (SELECT count(*) FROM (
           SELECT room, segments, bytes FROM room_totals
           WHERE segments != 0 OR bytes != 0
-          EXCEPT SELECT room, count(*), sum(bytes) FROM segments GROUP BY room))
+          EXCEPT SELECT room, segments, bytes FROM uses))
+     + (SELECT count(*) FROM (
+          SELECT count(*), coalesce(sum(bytes), 0) FROM segments
+          EXCEPT SELECT segments, bytes FROM segment_totals))
 )sql");
   if (wrong_totals > 0) {
     StoreProblem problem{StoreFault::totals_mismatch, "room_totals",
-                         fmt::format("{} room{} disagree with the segment rows",
+                         fmt::format("{} total{} disagree with the segment rows",
                                      wrong_totals, wrong_totals == 1 ? "" : "s"),
                          false, false};
     if (repair) {
       sqlite::WriteTransaction transaction(db);
-      db.execute("DELETE FROM room_totals; "
-                 "INSERT INTO room_totals (room, segments, bytes) "
-                 "SELECT room, count(*), sum(bytes) FROM segments GROUP BY room");
+      db.execute(R"sql(
+DELETE FROM room_totals;
+INSERT INTO room_totals (room, segments, bytes)
+  SELECT u.room, count(*), sum(coalesce(s.bytes, 0))
+  FROM segment_uses u LEFT JOIN segments s ON s.id = u.segment GROUP BY u.room;
+DELETE FROM segment_totals;
+INSERT INTO segment_totals (id, segments, bytes)
+  SELECT 0, count(*), coalesce(sum(bytes), 0) FROM segments;
+)sql");
       transaction.commit();
       problem.repaired = true;
       problem.detail += "; recomputed";
@@ -178,8 +265,9 @@ SELECT (SELECT count(*) FROM (
   // Rows whose file is missing or of the wrong size.
   {
     auto &rows = db.statement(
-        "SELECT s.infohash, s.ext, s.bytes, r.pinned FROM segments s "
-        "JOIN rooms r ON r.id = s.room");
+        "SELECT s.infohash, s.ext, s.bytes, EXISTS (SELECT 1 FROM "
+        "segment_uses u JOIN rooms r ON r.id = u.room "
+        "WHERE u.segment = s.id AND r.pinned != 0) FROM segments s");
     while (rows.step()) {
       if (report.segments % 4096 == 0 && stop_requested()) {
         rows.reset();
@@ -303,6 +391,8 @@ SELECT (SELECT count(*) FROM (
       case StoreFault::integrity:
       case StoreFault::totals_mismatch:
       case StoreFault::duplicate_row:
+      case StoreFault::dangling_use:
+      case StoreFault::unused_segment:
         break;
       }
       report.problems.push_back(std::move(problem));

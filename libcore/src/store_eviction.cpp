@@ -1,4 +1,8 @@
-// Store::collect_garbage: evict segments by idle age and size quota.
+// Store::collect_garbage: evict segment files by idle age and size quota.
+//
+// A file is the unit of eviction, whichever rooms use it; its class is that
+// of its most protective use (pinned, else followed, else neither), so a
+// file that a pinned room shares with an unpinned one is never evicted.
 //
 // The walk follows the index segments_by_use (least recently used first)
 // in batches, so memory stays bounded whatever the store's size, and each
@@ -12,6 +16,7 @@
 #include <limits>
 #include <unistd.h>
 #include <unordered_map>
+#include <unordered_set>
 
 #include <fmt/format.h>
 
@@ -81,28 +86,71 @@ struct Candidate {
   Eviction eviction;
 };
 
-// Candidates of one class (followed creators or not), unpinned, least
-// recently used first, after the cursor (used, id).
+/// The protection class of the segment row whose id is `segment`: 0 if no
+/// pinned room and no followed creator's room uses it (a file no room uses
+/// included), 1 if a followed creator's room and no pinned room does, 2 or
+/// 3 if a pinned room does. (Correlated lookups, one use at a time: a join
+/// written as "room IN (SELECT ...)" would build a temporary index of all
+/// rooms for every row.)
+#define HLSWARM_PROTECTION(segment)                                            \
+  "coalesce((SELECT max(2 * (r.pinned != 0) + coalesce((SELECT c.followed != 0 " \
+  "FROM creators c WHERE c.pk = r.creator), 0)) FROM segment_uses u "          \
+  "JOIN rooms r ON r.id = u.room WHERE u.segment = " segment "), 0)"
+
+// Candidates of one class (0: neither pinned nor followed, 1: followed),
+// least recently used first, after the cursor (used, id).
 constexpr const char *candidates_sql = R"sql(
-SELECT s.id, s.infohash, s.ext, s.bytes, coalesce(s.last_requested, s.added),
-       r.creator, r.name, s.seq
-FROM segments s JOIN rooms r ON r.id = s.room
-WHERE r.pinned = 0
-  AND coalesce((SELECT c.followed FROM creators c WHERE c.pk = r.creator), 0) = ?3
-  AND coalesce(s.last_requested, s.added) >= ?1
+SELECT s.id, s.infohash, s.ext, s.bytes, coalesce(s.last_requested, s.added)
+FROM segments s
+WHERE coalesce(s.last_requested, s.added) >= ?1
   AND (coalesce(s.last_requested, s.added), s.id) > (?1, ?2)
+  AND )sql" HLSWARM_PROTECTION("s.id") R"sql( = ?3
 ORDER BY coalesce(s.last_requested, s.added), s.id
 LIMIT ?4
 )sql";
 
-// The row is deleted only if it is still unpinned and nobody asked for it
-// since it was chosen: a program may have done either meanwhile. (A
-// correlated lookup of the room: "room IN (SELECT ...)" would build a
-// temporary index of all rooms for every row deleted.)
+// The first use of a segment (for the report) and how many it has.
+constexpr const char *describe_sql = R"sql(
+SELECT r.creator, r.name, u.seq,
+       (SELECT count(*) FROM segment_uses o WHERE o.segment = ?1)
+FROM segment_uses u JOIN rooms r ON r.id = u.room
+WHERE u.segment = ?1 ORDER BY u.room, u.seq LIMIT 1
+)sql";
+
+// A batch's rows are deleted in one statement, from the chosen rows listed
+// in gc_batch: the triggers that delete a segment's uses and keep the
+// totals make SQLite keep a statement journal of every page a statement
+// changes, and one DELETE per row would write ~60 KiB of journal per row.
+// A row is deleted only if its class is unchanged (no pinned or followed
+// room took it up) and nobody asked for it since it was chosen: a program
+// may have done either meanwhile. Trigger segments_unused deletes its uses.
+constexpr const char *batch_table_sql =
+    "CREATE TEMP TABLE IF NOT EXISTS gc_batch "
+    "(id INTEGER PRIMARY KEY, used INTEGER NOT NULL)";
 constexpr const char *evict_sql = R"sql(
 DELETE FROM segments
-WHERE id = ?1 AND coalesce(last_requested, added) = ?2
-  AND (SELECT pinned FROM rooms WHERE rooms.id = segments.room) = 0
+WHERE id IN (SELECT id FROM temp.gc_batch)
+  AND coalesce(last_requested, added) =
+      (SELECT b.used FROM temp.gc_batch b WHERE b.id = segments.id)
+  AND )sql" HLSWARM_PROTECTION("segments.id") R"sql( = ?1
+RETURNING id
+)sql";
+
+// Files some pinned room uses; files some followed creator's room and no
+// pinned room uses.
+constexpr const char *pinned_tally_sql = R"sql(
+SELECT count(*), coalesce(sum(bytes), 0) FROM segments
+WHERE id IN (SELECT u.segment FROM segment_uses u
+             JOIN rooms r ON r.id = u.room WHERE r.pinned != 0)
+)sql";
+constexpr const char *followed_tally_sql = R"sql(
+SELECT count(*), coalesce(sum(bytes), 0) FROM segments
+WHERE id IN (SELECT u.segment FROM segment_uses u
+             JOIN rooms r ON r.id = u.room
+             JOIN creators c ON c.pk = r.creator
+             WHERE c.followed != 0 AND r.pinned = 0)
+  AND id NOT IN (SELECT u.segment FROM segment_uses u
+                 JOIN rooms r ON r.id = u.room WHERE r.pinned != 0)
 )sql";
 
 } // namespace
@@ -127,8 +175,10 @@ GcReport Store::collect_garbage(
     GcConnectionSettings(sqlite::Database &database, bool write)
         : db(database), writing(write) {
       db.execute(fmt::format("PRAGMA cache_size = -{}", gc_cache_kib));
-      if (writing)
+      if (writing) {
         db.execute("PRAGMA wal_autocheckpoint = 0");
+        db.execute(batch_table_sql);
+      }
     }
     ~GcConnectionSettings() {
       try {
@@ -142,30 +192,24 @@ GcReport Store::collect_garbage(
     }
   } settings{db, !policy.dry_run};
 
-  // The size of each class, from the per-room totals that triggers keep:
-  // reading a row per room, not per segment.
+  // The size of the store from the totals that triggers keep (one row, not
+  // one per segment); pinned and followed files from their rooms' uses.
+  // The per-room totals would count a file shared by two rooms twice.
   SegmentTally total, pinned, followed;
   {
-    auto &query = db.statement(R"sql(
-SELECT r.pinned, coalesce(c.followed, 0), t.segments, t.bytes
-FROM room_totals t
-JOIN rooms r ON r.id = t.room
-LEFT JOIN creators c ON c.pk = r.creator
-)sql");
-    while (query.step()) {
-      SegmentTally room{query.integer(2),
-                        static_cast<std::uint64_t>(query.integer(3))};
-      total.count += room.count;
-      total.bytes += room.bytes;
-      if (query.integer(0) != 0) {
-        pinned.count += room.count;
-        pinned.bytes += room.bytes;
-      } else if (query.integer(1) != 0) {
-        followed.count += room.count;
-        followed.bytes += room.bytes;
-      }
-    }
-    query.reset();
+    sqlite::ReadTransaction snapshot(db);
+    auto tally = [&](const char *sql) {
+      auto &query = db.statement(sql);
+      query.step();
+      SegmentTally result{query.integer(0),
+                          static_cast<std::uint64_t>(query.integer(1))};
+      query.reset();
+      return result;
+    };
+    total = tally("SELECT coalesce(sum(segments), 0), "
+                  "coalesce(sum(bytes), 0) FROM segment_totals");
+    pinned = tally(pinned_tally_sql);
+    followed = tally(followed_tally_sql);
   }
 
   GcReport report;
@@ -228,9 +272,6 @@ LEFT JOIN creators c ON c.pk = r.creator
           candidate.file = segment_file_name(e.infohash, "." + query.text(2));
           e.bytes = static_cast<std::uint64_t>(query.integer(3));
           e.last_used = query.integer(4);
-          e.creator = query.text(5);
-          e.room = query.text(6);
-          e.seq = query.integer(7);
           e.followed = followed_class == 1;
           batch.push_back(std::move(candidate));
         }
@@ -260,6 +301,17 @@ LEFT JOIN creators c ON c.pk = r.creator
       if (batch.empty())
         continue;
 
+      auto describe = [&](Eviction &e, std::int64_t id) {
+        auto &query = db.statement(describe_sql);
+        query.bind(1, id);
+        if (query.step()) {
+          e.creator = query.text(0);
+          e.room = query.text(1);
+          e.seq = query.integer(2);
+          e.uses = query.integer(3);
+        }
+        query.reset();
+      };
       auto count_removed = [&](const Eviction &e) {
         report.removed.count += 1;
         report.removed.bytes += e.bytes;
@@ -271,8 +323,10 @@ LEFT JOIN creators c ON c.pk = r.creator
           evicted(e);
       };
       if (policy.dry_run) {
-        for (const auto &candidate : batch)
+        for (auto &candidate : batch) {
+          describe(candidate.eviction, candidate.id);
           count_removed(candidate.eviction);
+        }
         continue;
       }
 
@@ -281,16 +335,28 @@ LEFT JOIN creators c ON c.pk = r.creator
         sqlite::WriteTransaction transaction(db);
         auto unlinking = start_unlinking();
         unlink_pending = {};
-        auto &evict = db.statement(evict_sql);
-        auto &remember = db.statement(
-            "INSERT INTO removals (file) VALUES (?1) ON CONFLICT DO NOTHING");
-        for (const auto &candidate : batch) {
-          evict.reset();
-          evict.bind(1, candidate.id)
+        db.execute("DELETE FROM temp.gc_batch");
+        auto &choose = db.statement(
+            "INSERT INTO temp.gc_batch (id, used) VALUES (?1, ?2)");
+        for (auto &candidate : batch) {
+          describe(candidate.eviction, candidate.id);
+          choose.reset();
+          choose.bind(1, candidate.id)
               .bind(2, candidate.eviction.last_used)
               .run();
-          if (db.changes() == 0) {
-            // Requested or pinned meanwhile: it stays, and counts again.
+        }
+        std::unordered_set<std::int64_t> deleted;
+        auto &evict = db.statement(evict_sql);
+        evict.bind(1, followed_class);
+        while (evict.step())
+          deleted.insert(evict.integer(0));
+        evict.reset();
+        auto &remember = db.statement(
+            "INSERT INTO removals (file) VALUES (?1) ON CONFLICT DO NOTHING");
+        for (auto &candidate : batch) {
+          if (deleted.count(candidate.id) == 0) {
+            // Requested, pinned or followed meanwhile: it stays, and counts
+            // again.
             remaining += candidate.eviction.bytes;
             continue;
           }

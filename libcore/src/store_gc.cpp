@@ -31,6 +31,7 @@ void print_eviction(const Eviction &e, bool json, bool dry_run) {
                      {"creator", e.creator},
                      {"room", e.room},
                      {"seq", e.seq},
+                     {"uses", e.uses},
                      {"bytes", e.bytes},
                      {"last_used", e.last_used},
                      {"followed", e.followed},

@@ -106,6 +106,116 @@ CREATE TRIGGER segments_changed AFTER UPDATE OF room, bytes ON segments BEGIN
                                    bytes = bytes + excluded.bytes;
 END;
 )sql",
+
+    // 2 -> 3: a segment file may be used by several rooms (the same bytes
+    // re-used, re-broadcast, or identical silent segments): the file (one
+    // row of segments, by infohash) is the unit of storage and eviction, and
+    // which (room, seq) use it is the relation segment_uses. The table is
+    // rebuilt without its room and seq columns (SQLite cannot drop a column
+    // that has a foreign key).
+    //
+    // room_totals now counts a room's uses and the bytes of their files, so
+    // a file shared by two rooms counts in both; segment_totals holds the
+    // store's own count and bytes, each file once.
+    //
+    // segment_uses.segment is not declared a foreign key on purpose: a
+    // dangling use is a fault that check() reports and repairs, where a
+    // foreign key violation would stop every repair. Writers delete a
+    // segment's uses with it (trigger segments_unused).
+    R"sql(
+DROP VIEW segment_files;
+DROP TRIGGER segments_added;
+DROP TRIGGER segments_removed;
+DROP TRIGGER segments_changed;
+
+CREATE TABLE segments_v3 (
+  id              INTEGER PRIMARY KEY,
+  infohash        BLOB NOT NULL CHECK (length(infohash) = 32),
+  ext             TEXT NOT NULL,
+  bytes           INTEGER NOT NULL,
+  added           INTEGER NOT NULL,
+  last_requested  INTEGER,
+  requests_served INTEGER NOT NULL DEFAULT 0,
+  bytes_uploaded  INTEGER NOT NULL DEFAULT 0
+);
+INSERT INTO segments_v3 (id, infohash, ext, bytes, added, last_requested,
+                         requests_served, bytes_uploaded)
+  SELECT id, infohash, ext, bytes, added, last_requested, requests_served,
+         bytes_uploaded FROM segments;
+
+CREATE TABLE segment_uses (
+  room    INTEGER NOT NULL REFERENCES rooms(id),
+  seq     INTEGER NOT NULL,
+  segment INTEGER NOT NULL, -- segments.id
+  PRIMARY KEY (room, seq)
+) WITHOUT ROWID;
+INSERT INTO segment_uses (room, seq, segment) SELECT room, seq, id FROM segments;
+
+DROP TABLE segments;
+ALTER TABLE segments_v3 RENAME TO segments;
+CREATE INDEX segments_by_infohash ON segments(substr(infohash, 1, 8));
+CREATE INDEX segments_by_use ON segments(coalesce(last_requested, added));
+-- a file's uses: its protection (pinned, followed) and its removal
+CREATE INDEX segment_uses_by_segment ON segment_uses(segment);
+
+CREATE TABLE segment_totals (
+  id       INTEGER PRIMARY KEY CHECK (id = 0),
+  segments INTEGER NOT NULL,
+  bytes    INTEGER NOT NULL
+);
+INSERT INTO segment_totals (id, segments, bytes)
+  SELECT 0, count(*), coalesce(sum(bytes), 0) FROM segments;
+
+CREATE TRIGGER segments_added AFTER INSERT ON segments BEGIN
+  UPDATE segment_totals SET segments = segments + 1, bytes = bytes + new.bytes;
+END;
+-- BEFORE: the uses' triggers still find the file's bytes.
+CREATE TRIGGER segments_unused BEFORE DELETE ON segments BEGIN
+  DELETE FROM segment_uses WHERE segment = old.id;
+END;
+CREATE TRIGGER segments_removed AFTER DELETE ON segments BEGIN
+  UPDATE segment_totals SET segments = segments - 1, bytes = bytes - old.bytes;
+END;
+CREATE TRIGGER segments_resized AFTER UPDATE OF bytes ON segments BEGIN
+  UPDATE segment_totals SET bytes = bytes - old.bytes + new.bytes;
+  UPDATE room_totals SET bytes = bytes - old.bytes + new.bytes
+  WHERE room IN (SELECT room FROM segment_uses WHERE segment = new.id);
+END;
+
+CREATE TRIGGER segment_uses_added AFTER INSERT ON segment_uses BEGIN
+  INSERT INTO room_totals (room, segments, bytes)
+  VALUES (new.room, 1,
+          coalesce((SELECT bytes FROM segments WHERE id = new.segment), 0))
+  ON CONFLICT (room) DO UPDATE SET segments = segments + 1,
+                                   bytes = bytes + excluded.bytes;
+END;
+CREATE TRIGGER segment_uses_removed AFTER DELETE ON segment_uses BEGIN
+  UPDATE room_totals
+  SET segments = segments - 1,
+      bytes = bytes - coalesce((SELECT bytes FROM segments WHERE id = old.segment), 0)
+  WHERE room = old.room;
+END;
+CREATE TRIGGER segment_uses_moved AFTER UPDATE OF room, segment ON segment_uses BEGIN
+  UPDATE room_totals
+  SET segments = segments - 1,
+      bytes = bytes - coalesce((SELECT bytes FROM segments WHERE id = old.segment), 0)
+  WHERE room = old.room;
+  INSERT INTO room_totals (room, segments, bytes)
+  VALUES (new.room, 1,
+          coalesce((SELECT bytes FROM segments WHERE id = new.segment), 0))
+  ON CONFLICT (room) DO UPDATE SET segments = segments + 1,
+                                   bytes = bytes + excluded.bytes;
+END;
+
+-- For people and other programs: one row per use of a segment file (and
+-- one with a null room and seq for a file no room uses), its infohash in
+-- hex and its file, relative to the store folder.
+CREATE VIEW segment_files AS
+SELECT s.id, lower(hex(s.infohash)) AS infohash, u.room, u.seq, s.bytes,
+       'segments/' || lower(hex(substr(s.infohash, 1, 1))) || '/' ||
+       lower(hex(s.infohash)) || '.' || s.ext AS file
+FROM segments s LEFT JOIN segment_uses u ON u.segment = s.id;
+)sql",
 };
 
 } // namespace hlswarm

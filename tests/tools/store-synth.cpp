@@ -56,7 +56,7 @@ hlswarm::Exit refill(const std::filesystem::path &folder) {
                       nullptr) != SQLITE_OK)
     throw hlswarm::Error(hlswarm::Exit::no_input, folder.string(), "no store");
   sqlite3_stmt *rows = nullptr;
-  sqlite3_prepare_v2(db, "SELECT file, bytes FROM segment_files", -1, &rows, nullptr);
+  sqlite3_prepare_v2(db, "SELECT DISTINCT file, bytes FROM segment_files", -1, &rows, nullptr);
   while (sqlite3_step(rows) == SQLITE_ROW)
     make_sparse_file(folder / reinterpret_cast<const char *>(sqlite3_column_text(rows, 0)),
                      sqlite3_column_int64(rows, 1), true);
@@ -110,10 +110,16 @@ hlswarm::Exit synthesise(const std::filesystem::path &folder,
   sqlite3_stmt *insert = nullptr;
   check(sqlite3_prepare_v2(
             db,
-            "INSERT INTO segments (infohash, room, seq, ext, bytes, added, "
+            "INSERT INTO segments (infohash, ext, bytes, added, "
             "last_requested, requests_served, bytes_uploaded) "
-            "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+            "VALUES (?1, ?4, ?5, ?6, ?7, ?8, ?9)",
             -1, &insert, nullptr),
+        db, "prepare");
+  sqlite3_stmt *use = nullptr;
+  check(sqlite3_prepare_v2(db,
+                           "INSERT INTO segment_uses (room, seq, segment) "
+                           "VALUES (?1, ?2, last_insert_rowid())",
+                           -1, &use, nullptr),
         db, "prepare");
   // Like a real store: rows arrive in time order, a room's segments one
   // after the other (a broadcast, or a video imported whole); most
@@ -132,8 +138,6 @@ hlswarm::Exit synthesise(const std::filesystem::path &folder,
     sqlite3_reset(insert);
     auto key = hex_to_bytes(infohash);
     sqlite3_bind_blob(insert, 1, key.data(), static_cast<int>(key.size()), SQLITE_TRANSIENT);
-    sqlite3_bind_int64(insert, 2, rooms[room]);
-    sqlite3_bind_int64(insert, 3, i % per_room);
     sqlite3_bind_text(insert, 4, "ts", -1, SQLITE_STATIC);
     sqlite3_bind_int64(insert, 5, bytes);
     sqlite3_bind_int64(insert, 6, added);
@@ -147,6 +151,10 @@ hlswarm::Exit synthesise(const std::filesystem::path &folder,
     sqlite3_bind_int64(insert, 8, static_cast<std::int64_t>(random() % 50));
     sqlite3_bind_int64(insert, 9, static_cast<std::int64_t>(random() % 50) * bytes);
     check(sqlite3_step(insert), db, "insert");
+    sqlite3_reset(use);
+    sqlite3_bind_int64(use, 1, rooms[room]);
+    sqlite3_bind_int64(use, 2, i % per_room);
+    check(sqlite3_step(use), db, "insert use");
 
     if (options.files)
       make_sparse_file(folder / hlswarm::segment_file_name(infohash, ".ts"),
@@ -155,6 +163,7 @@ hlswarm::Exit synthesise(const std::filesystem::path &folder,
       hlswarm::diag::progress(fmt::format("{} segments", i));
   }
   sqlite3_finalize(insert);
+  sqlite3_finalize(use);
   check(sqlite3_exec(db, "COMMIT; PRAGMA wal_checkpoint(TRUNCATE)", nullptr,
                      nullptr, nullptr),
         db, "commit");

@@ -68,6 +68,15 @@ struct StoreFixture : ::testing::Test {
     return store.add_segment({infohash(n), room, n, source, false});
   }
 
+  /// Adds the bytes of segment `n` at (room, seq): the same `n` at two
+  /// places is the same segment used twice.
+  SegmentInfo add_at(Store &store, RoomId room, std::int64_t seq, int n,
+                     std::size_t bytes) {
+    auto source = incoming / fmt::format("seg{:05}-{}-{}.ts", n, room, seq);
+    write_all(source, std::string(bytes, static_cast<char>('a' + n % 26)));
+    return store.add_segment({infohash(n), room, seq, source, false});
+  }
+
   /// A fingerprint of everything in the store folder: the name, size and
   /// a hash of the bytes of every file, the database included. SQLite's
   /// -wal and -shm files are left out but must hold no transactions (an
@@ -498,7 +507,8 @@ PRAGMA user_version = 1;
 )sql");
 
   Store store(store_dir(), options());
-  EXPECT_EQ(raw_integer(store.database_path(), "PRAGMA user_version"), 2);
+  EXPECT_EQ(raw_integer(store.database_path(), "PRAGMA user_version"),
+            Store::schema_version);
   // The new per-room totals were filled from the rows already there.
   EXPECT_EQ(store.segment_totals().count, 3);
   EXPECT_EQ(store.segment_totals().bytes, 1111u);
@@ -676,7 +686,7 @@ TEST_F(StoreFixture, CheckReportsADamagedDatabase) {
   }
   // A dangling foreign key, as a careless hand edit would leave.
   raw_sql(store_dir() / "store.db",
-          "PRAGMA foreign_keys = OFF; UPDATE segments SET room = 42 WHERE seq = 3");
+          "PRAGMA foreign_keys = OFF; UPDATE segment_uses SET room = 42 WHERE seq = 3");
   Store store(store_dir(), options());
   auto report = store.check(true);
   ASSERT_FALSE(report.problems.empty());
@@ -744,14 +754,274 @@ TEST_F(StoreFixture, CheckFindsAnInfohashStoredTwice) {
   add(store, room, 1, 10);
   // What a writer that broke the rules (no look-up under the lock) leaves.
   raw_sql(store.database_path(),
-          "INSERT INTO segments (infohash, room, seq, ext, bytes, added) "
-          "SELECT infohash, room, 2, ext, bytes, added FROM segments");
+          "INSERT INTO segments (infohash, ext, bytes, added) "
+          "SELECT infohash, ext, bytes, added FROM segments; "
+          "INSERT INTO segment_uses (room, seq, segment) "
+          "SELECT room, 2, last_insert_rowid() FROM segment_uses");
   auto report = store.check(false);
   ASSERT_EQ(report.problems.size(), 1u);
   EXPECT_EQ(report.problems[0].fault, StoreFault::duplicate_row);
   EXPECT_TRUE(store.check(true).consistent());
   EXPECT_TRUE(store.check(false).problems.empty());
   EXPECT_EQ(store.find_segment(room, 1)->infohash, infohash(1));
+  // The dropped row's use went to the row kept.
+  EXPECT_EQ(store.find_segment(room, 2)->infohash, infohash(1));
+  EXPECT_EQ(store.segment_uses(infohash(1)).size(), 2u);
+}
+
+TEST_F(StoreFixture, ASegmentInTwoRoomsIsOneFileWithTwoUses) {
+  Store store(store_dir(), options());
+  auto talk = store.add_room(alice, "talk", RoomMode::live);
+  auto rerun = store.add_room(bob, "rerun", RoomMode::vod);
+  auto first = add_at(store, talk, 1, 1, 100);
+  clock += 5;
+  auto second = add_at(store, rerun, 7, 1, 100);
+  EXPECT_EQ(second.file, first.file);
+  EXPECT_EQ(second.added, first.added); // the file was not copied again
+  EXPECT_EQ(second.room, rerun);
+  EXPECT_EQ(second.seq, 7);
+  EXPECT_EQ(store.segment_uses(infohash(1)),
+            (std::vector<SegmentUse>{{talk, 1}, {rerun, 7}}));
+  EXPECT_EQ(store.find_segment(rerun, 7)->infohash, infohash(1));
+  EXPECT_EQ(store.find_segment(rerun, 7)->room, rerun);
+  EXPECT_EQ(store.find_segment(infohash(1))->room, talk);
+  // The store holds one file; each room counts its use.
+  EXPECT_EQ(store.segment_totals().count, 1);
+  EXPECT_EQ(store.segment_totals().bytes, 100u);
+  EXPECT_EQ(raw_integer(store.database_path(),
+                        fmt::format("SELECT bytes FROM room_totals WHERE room = {}",
+                                    rerun)),
+            100);
+  // Adding a use again is a no-op; another segment at a used seq is bad data.
+  add_at(store, rerun, 7, 1, 100);
+  EXPECT_EQ(store.segment_uses(infohash(1)).size(), 2u);
+  try {
+    add_at(store, rerun, 7, 2, 100);
+    FAIL();
+  } catch (const Error &e) {
+    EXPECT_EQ(e.code(), Exit::data);
+  }
+  EXPECT_TRUE(store.check(false).problems.empty());
+
+  // Dropping one use keeps the file for the other; dropping the last
+  // removes it.
+  EXPECT_TRUE(store.remove_segment(talk, 1));
+  EXPECT_FALSE(store.remove_segment(talk, 1));
+  EXPECT_TRUE(fs::exists(first.file));
+  EXPECT_FALSE(store.find_segment(talk, 1));
+  EXPECT_EQ(store.find_segment(infohash(1))->room, rerun);
+  EXPECT_TRUE(store.remove_segment(rerun, 7));
+  EXPECT_FALSE(fs::exists(first.file));
+  EXPECT_FALSE(store.find_segment(infohash(1)));
+  EXPECT_EQ(store.segment_totals().count, 0);
+
+  // Removing by infohash removes the file and every use.
+  add_at(store, talk, 1, 3, 10);
+  add_at(store, rerun, 1, 3, 10);
+  EXPECT_TRUE(store.remove_segment(infohash(3)));
+  EXPECT_FALSE(store.find_segment(talk, 1));
+  EXPECT_FALSE(store.find_segment(rerun, 1));
+  EXPECT_TRUE(store.segment_uses(infohash(3)).empty());
+  EXPECT_TRUE(store.check(false).problems.empty());
+}
+
+TEST_F(StoreFixture, AFileAPinnedRoomSharesIsNeverEvicted) {
+  Store store(store_dir(), options());
+  auto viewed = store.add_room(bob, "news", RoomMode::live);
+  auto mine = store.add_room(alice, "my-show", RoomMode::vod);
+  store.set_room_pinned(mine, true);
+  // Stored first for the unpinned room (a viewer fetched it), then the
+  // pinned room uses the same bytes.
+  add_at(store, viewed, 1, 1, 500); // the oldest file
+  clock += 10;
+  add_at(store, mine, 4, 1, 500);
+  clock += 10;
+  add_at(store, viewed, 2, 2, 100);
+  clock += 40 * 86400;
+
+  GcReport report;
+  auto dry = store.collect_garbage({0, 1s, true}, nullptr);
+  EXPECT_EQ(dry.removed.count, 1);
+  EXPECT_EQ(evict(store, {0, 1s, false}, &report),
+            (std::vector<std::string>{infohash(2)}));
+  EXPECT_TRUE(report.over_quota);
+  EXPECT_EQ(report.pinned.count, 1);
+  EXPECT_EQ(report.pinned.bytes, 500u);
+  EXPECT_EQ(report.kept.count, 1);
+  EXPECT_TRUE(fs::exists(store.find_segment(infohash(1))->file));
+  EXPECT_EQ(store.segment_uses(infohash(1)).size(), 2u);
+  EXPECT_TRUE(store.check(false).problems.empty());
+
+  // Once no pinned room uses it, it goes like any other, with its uses.
+  store.set_room_pinned(mine, false);
+  std::vector<Eviction> evicted;
+  store.collect_garbage({0, std::nullopt, false},
+                        [&](const Eviction &e) { evicted.push_back(e); });
+  ASSERT_EQ(evicted.size(), 1u);
+  EXPECT_EQ(evicted[0].infohash, infohash(1));
+  EXPECT_EQ(evicted[0].uses, 2);
+  EXPECT_EQ(evicted[0].room, "news");
+  EXPECT_FALSE(store.find_segment(mine, 4));
+  EXPECT_FALSE(store.find_segment(viewed, 1));
+  EXPECT_TRUE(store.check(false).problems.empty());
+}
+
+TEST_F(StoreFixture, AFileAFollowedCreatorsRoomSharesGoesLast) {
+  Store store(store_dir(), options());
+  auto random = store.add_room(bob, "random", RoomMode::vod);
+  auto favourite = store.add_room(alice, "favourite", RoomMode::vod);
+  store.set_creator_followed(alice, true);
+  add_at(store, random, 1, 1, 100); // oldest, shared with a followed room
+  add_at(store, favourite, 9, 1, 100);
+  clock += 10;
+  add_at(store, random, 2, 2, 100);
+  clock += 10;
+  add_at(store, random, 3, 3, 100);
+  clock += 30 * 86400;
+
+  GcReport report;
+  // All idle: only the files no followed room uses go for idleness.
+  EXPECT_EQ(evict(store, {1'000'000, 14 * 86400s, false}, &report),
+            (std::vector<std::string>{infohash(2), infohash(3)}));
+  EXPECT_EQ(report.followed.count, 1);
+  EXPECT_TRUE(store.find_segment(random, 1));
+  // The quota reaches it, after everything else.
+  add_at(store, random, 4, 4, 100);
+  std::vector<Eviction> evicted;
+  store.collect_garbage({0, std::nullopt, false},
+                        [&](const Eviction &e) { evicted.push_back(e); });
+  ASSERT_EQ(evicted.size(), 2u);
+  EXPECT_EQ(evicted[0].infohash, infohash(4));
+  EXPECT_EQ(evicted[1].infohash, infohash(1));
+  EXPECT_TRUE(evicted[1].followed);
+}
+
+TEST_F(StoreFixture, CheckFindsUsesWithoutASegmentAndSegmentsWithoutAUse) {
+  Store store(store_dir(), options());
+  auto room = store.add_room(alice, "talk", RoomMode::live);
+  add(store, room, 1, 10);
+  auto unused = add(store, room, 2, 20);
+  add(store, room, 3, 30);
+  // What a hand or a buggy writer could leave: a use of a segment row that
+  // is not there, and a segment whose use was dropped.
+  raw_sql(store.database_path(),
+          fmt::format("INSERT INTO segment_uses (room, seq, segment) "
+                      "VALUES ({}, 8, 999); "
+                      "DELETE FROM segment_uses WHERE seq = 2",
+                      room));
+  auto report = store.check(false);
+  std::map<StoreFault, std::string> found;
+  for (const auto &problem : report.problems)
+    found[problem.fault] = problem.subject;
+  EXPECT_EQ(found.size(), 2u);
+  EXPECT_EQ(found[StoreFault::dangling_use], "segment_uses");
+  EXPECT_EQ(found[StoreFault::unused_segment],
+            segment_file_name(infohash(2), ".ts"));
+  EXPECT_FALSE(report.consistent());
+  EXPECT_TRUE(fs::exists(unused.file));
+
+  EXPECT_TRUE(store.check(true).consistent());
+  EXPECT_FALSE(fs::exists(unused.file));
+  EXPECT_FALSE(store.find_segment(infohash(2)));
+  EXPECT_TRUE(store.check(false).problems.empty());
+  EXPECT_EQ(store.segment_totals().count, 2);
+  EXPECT_EQ(raw_integer(store.database_path(),
+                        "SELECT segments FROM room_totals"),
+            2);
+}
+
+TEST_F(StoreFixture, MigratesAVersion2Store) {
+  // A version 2 store as version 2 programs wrote it: each segment filed
+  // under one room, in columns of its row.
+  for (int n : {1, 2, 3}) {
+    auto file = store_dir() / segment_file_name(infohash(n), ".ts");
+    fs::create_directories(file.parent_path());
+    write_all(file, std::string(static_cast<std::size_t>(n) * 10, 'x'));
+  }
+  raw_sql(store_dir() / "store.db", R"sql(
+PRAGMA journal_mode = WAL;
+CREATE TABLE creators (pk TEXT PRIMARY KEY CHECK (length(pk) = 64),
+  times_watched INTEGER NOT NULL DEFAULT 0, last_watched INTEGER,
+  followed INTEGER NOT NULL DEFAULT 0) WITHOUT ROWID;
+CREATE TABLE rooms (id INTEGER PRIMARY KEY,
+  creator TEXT NOT NULL REFERENCES creators(pk), name TEXT NOT NULL,
+  mode TEXT NOT NULL CHECK (mode IN ('live', 'vod')),
+  state TEXT NOT NULL DEFAULT 'open' CHECK (state IN ('open', 'ended')),
+  pinned INTEGER NOT NULL DEFAULT 0, created INTEGER NOT NULL,
+  UNIQUE (creator, name));
+CREATE TABLE records (room INTEGER NOT NULL REFERENCES rooms(id),
+  seq INTEGER NOT NULL, id TEXT NOT NULL, record BLOB NOT NULL,
+  PRIMARY KEY (room, seq)) WITHOUT ROWID;
+CREATE TABLE segments (id INTEGER PRIMARY KEY,
+  infohash BLOB NOT NULL CHECK (length(infohash) = 32),
+  room INTEGER NOT NULL REFERENCES rooms(id), seq INTEGER NOT NULL,
+  ext TEXT NOT NULL, bytes INTEGER NOT NULL, added INTEGER NOT NULL,
+  last_requested INTEGER, requests_served INTEGER NOT NULL DEFAULT 0,
+  bytes_uploaded INTEGER NOT NULL DEFAULT 0);
+CREATE INDEX segments_by_infohash ON segments(substr(infohash, 1, 8));
+CREATE UNIQUE INDEX segments_by_room ON segments(room, seq);
+CREATE INDEX segments_by_use ON segments(coalesce(last_requested, added));
+CREATE VIEW segment_files AS
+SELECT id, lower(hex(infohash)) AS infohash, room, seq, bytes,
+       'segments/' || lower(hex(substr(infohash, 1, 1))) || '/' ||
+       lower(hex(infohash)) || '.' || ext AS file
+FROM segments;
+CREATE TABLE removals (file TEXT PRIMARY KEY) WITHOUT ROWID;
+CREATE TABLE room_totals (room INTEGER PRIMARY KEY REFERENCES rooms(id),
+  segments INTEGER NOT NULL, bytes INTEGER NOT NULL);
+CREATE TRIGGER segments_added AFTER INSERT ON segments BEGIN
+  INSERT INTO room_totals (room, segments, bytes) VALUES (new.room, 1, new.bytes)
+  ON CONFLICT (room) DO UPDATE SET segments = segments + 1,
+                                   bytes = bytes + excluded.bytes;
+END;
+CREATE TRIGGER segments_removed AFTER DELETE ON segments BEGIN
+  UPDATE room_totals SET segments = segments - 1, bytes = bytes - old.bytes
+  WHERE room = old.room;
+END;
+CREATE TRIGGER segments_changed AFTER UPDATE OF room, bytes ON segments BEGIN
+  SELECT 1;
+END;
+INSERT INTO creators (pk) VALUES (')sql" + alice + R"sql(');
+INSERT INTO rooms (creator, name, mode, pinned, created) VALUES (')sql" + alice + R"sql(', 'mine', 'vod', 1, 1);
+INSERT INTO rooms (creator, name, mode, created) VALUES (')sql" + alice + R"sql(', 'other', 'live', 1);
+INSERT INTO records (room, seq, id, record) VALUES (1, 0, 'r0', X'00');
+INSERT INTO segments (infohash, room, seq, ext, bytes, added, requests_served, bytes_uploaded)
+  VALUES (X')sql" + infohash(1) + R"sql(', 1, 0, 'ts', 10, 5, 3, 30),
+         (X')sql" + infohash(2) + R"sql(', 1, 1, 'ts', 20, 6, 0, 0),
+         (X')sql" + infohash(3) + R"sql(', 2, 5, 'ts', 30, 7, 0, 0);
+PRAGMA user_version = 2;
+)sql");
+
+  Store store(store_dir(), options());
+  EXPECT_EQ(raw_integer(store.database_path(), "PRAGMA user_version"), 3);
+  // Each row's room and seq became its one use; nothing else changed.
+  EXPECT_EQ(store.segment_uses(infohash(3)),
+            (std::vector<SegmentUse>{{2, 5}}));
+  auto first = store.find_segment(1, 0);
+  ASSERT_TRUE(first);
+  EXPECT_EQ(first->infohash, infohash(1));
+  EXPECT_EQ(first->requests_served, 3);
+  EXPECT_EQ(first->bytes_uploaded, 30u);
+  EXPECT_EQ(store.segment_totals().count, 3);
+  EXPECT_EQ(store.segment_totals().bytes, 60u);
+  EXPECT_EQ(raw_integer(store.database_path(),
+                        "SELECT bytes FROM room_totals WHERE room = 1"),
+            30);
+  EXPECT_EQ(raw_integer(store.database_path(),
+                        "SELECT count(*) FROM segment_files"),
+            3);
+  EXPECT_TRUE(store.record(1, 0));
+  EXPECT_TRUE(store.check(false).problems.empty());
+
+  // The other room now shares the pinned room's file: kept by gc.
+  auto source = incoming / "same.ts";
+  write_all(source, std::string(10, 'x'));
+  store.add_segment({infohash(1), 2, 6, source, false});
+  EXPECT_EQ(store.segment_totals().count, 3);
+  EXPECT_EQ(evict(store, {0, std::nullopt, false}),
+            (std::vector<std::string>{infohash(3)}));
+  EXPECT_EQ(store.segment_uses(infohash(1)).size(), 2u);
+  EXPECT_TRUE(store.check(false).problems.empty());
 }
 
 TEST_F(StoreFixture, LookupsByInfohashUseTheIndex) {

@@ -2,8 +2,14 @@
 // database (rooms, records, segments, creators) that several programs share
 // at once (a viewer, a background seeder, store-gc from cron).
 //
+// A segment file is stored once, by infohash (its content), whatever the
+// number of rooms and seqs that use it: the file is the unit of storage and
+// eviction, its uses (room, seq) a separate relation. A file is kept while
+// any pinned room uses it, and evicted last while any followed creator's
+// room does: the most protective use wins.
+//
 // Layout (man hlswarm(7), STORE, is the reference for other implementations):
-//   <store>/store.db                          SQLite 3, WAL, user_version = 2
+//   <store>/store.db                          SQLite 3, WAL, user_version = 3
 //   <store>/segments/<ab>/<infohash>.<ext>    ab = first two hex digits
 //
 // Crash safety: a segment file is written under a temporary name, fsynced,
@@ -41,7 +47,7 @@ struct RoomInfo {
   std::string name;
   RoomMode mode = RoomMode::live;
   bool ended = false;
-  bool pinned = false; ///< its segments are never evicted
+  bool pinned = false; ///< the files it uses are never evicted
   UnixSeconds created = 0;
 };
 
@@ -50,12 +56,16 @@ struct CreatorInfo {
   std::string public_key; ///< 64 lowercase hex digits
   std::int64_t times_watched = 0;
   std::optional<UnixSeconds> last_watched;
-  bool followed = false; ///< their segments are evicted after all others
+  /// Files their rooms use are evicted after all others.
+  bool followed = false;
 };
 
-/// One stored segment.
+/// One stored segment file, seen through one of its uses.
 struct SegmentInfo {
   std::string infohash; ///< BitTorrent v2 infohash, 64 lowercase hex digits
+  /// The use it was found or added through; find_segment(infohash) gives
+  /// the first use (lowest room, then seq), 0 and 0 if no room uses it.
+  /// Store::segment_uses lists them all.
   RoomId room = 0;
   std::int64_t seq = 0;
   std::filesystem::path file; ///< absolute path of the segment file
@@ -68,6 +78,13 @@ struct SegmentInfo {
   /// When the segment was last wanted: last request, else when added. Idle
   /// age and eviction order use this.
   UnixSeconds last_used() const { return last_requested.value_or(added); }
+};
+
+/// One (room, seq) that uses a segment file.
+struct SegmentUse {
+  RoomId room = 0;
+  std::int64_t seq = 0;
+  friend bool operator==(const SegmentUse &, const SegmentUse &) = default;
 };
 
 /// A segment to add: its identity and the file that holds its bytes.
@@ -124,7 +141,8 @@ struct StoreOptions {
 struct GcPolicy {
   std::optional<std::uint64_t> max_size; ///< segment bytes to keep at most
   /// Segments not requested (or added) within this age go first. Segments
-  /// of followed creators are exempt: only the size quota removes them.
+  /// used by a followed creator's room are exempt: only the size quota
+  /// removes them.
   std::optional<std::chrono::seconds> max_idle;
   bool dry_run = false; ///< report only; the store must be opened read_only
 };
@@ -132,12 +150,13 @@ struct GcPolicy {
 /// Why a segment was evicted.
 enum class EvictionReason { idle, size };
 
-/// One evicted (or, in a dry run, evictable) segment.
+/// One evicted (or, in a dry run, evictable) segment file.
 struct Eviction {
   std::string infohash;
-  std::string creator;
-  std::string room;
+  std::string creator; ///< of the first room using it ("" if none does)
+  std::string room;    ///< the first room using it (lowest id, then seq)
   std::int64_t seq = 0;
+  std::int64_t uses = 0; ///< (room, seq) pairs that used it
   std::uint64_t bytes = 0;
   UnixSeconds last_used = 0;
   bool followed = false;
@@ -153,9 +172,11 @@ struct SegmentTally {
 /// The outcome of a gc run.
 struct GcReport {
   SegmentTally removed;
-  SegmentTally kept;     ///< everything left, pinned and followed included
-  SegmentTally pinned;   ///< left and pinned
-  SegmentTally followed; ///< left, of followed creators, not pinned
+  /// Everything left, pinned and followed included; each file once.
+  SegmentTally kept;
+  SegmentTally pinned;   ///< left and used by a pinned room
+  /// Left, used by a followed creator's room and by no pinned room.
+  SegmentTally followed;
   /// The size quota could not be met because pinned data alone exceeds it.
   bool over_quota = false;
   /// SIGINT or SIGTERM stopped the run between two batches.
@@ -165,8 +186,10 @@ struct GcReport {
 /// A fault that check() found.
 enum class StoreFault {
   integrity,       ///< SQLite's integrity_check or foreign_key_check failed
-  totals_mismatch, ///< the per-room totals disagree with the segment rows
+  totals_mismatch, ///< the per-room or store totals disagree with the rows
   duplicate_row,   ///< an infohash stored in more than one row
+  dangling_use,    ///< a (room, seq) use of a segment row that is gone
+  unused_segment,  ///< a segment row (and file) that no room uses
   missing_file,    ///< a row whose file is missing
   size_mismatch,   ///< a file whose size differs from its row
   orphan_file,     ///< a file in segments/ without a row
@@ -178,14 +201,14 @@ struct StoreProblem {
   StoreFault fault = StoreFault::integrity;
   std::string subject; ///< file relative to the store, or the check's name
   std::string detail;
-  bool pinned = false;   ///< a pinned room's segment (data lost)
+  bool pinned = false;   ///< a segment a pinned room uses (data lost)
   bool repaired = false;
 };
 
 /// The outcome of check().
 struct CheckReport {
   std::vector<StoreProblem> problems;
-  std::int64_t segments = 0;          ///< rows checked
+  std::int64_t segments = 0;          ///< segment rows (files) checked
   std::int64_t files = 0;             ///< files seen under segments/
   std::int64_t pending_removals = 0;  ///< finished by this run (not faults)
   /// True when every problem found was repaired (or there were none).
@@ -206,7 +229,7 @@ std::string_view fault_name(StoreFault fault);
 class Store {
 public:
   /// The schema version this program writes (PRAGMA user_version).
-  static constexpr int schema_version = 2;
+  static constexpr int schema_version = 3;
 
   /// Opens (and, unless read_only, creates and migrates) the store in
   /// `folder`. Errors: no_input if it is missing and !create, data if the
@@ -229,11 +252,13 @@ public:
   std::optional<RoomInfo> find_room(std::string_view creator,
                                     std::string_view name);
   std::optional<RoomInfo> room(RoomId id);
-  /// Pins or unpins a room: a pinned room's segments are never evicted.
+  /// Pins or unpins a room: the files a pinned room uses are never
+  /// evicted, whichever other rooms use them too.
   void set_room_pinned(RoomId room, bool pinned);
   void set_room_ended(RoomId room, bool ended);
 
-  /// Marks a creator followed (their segments are evicted last) or not.
+  /// Marks a creator followed (files their rooms use are evicted last) or
+  /// not.
   void set_creator_followed(std::string_view creator, bool followed);
   std::optional<CreatorInfo> creator(std::string_view creator);
 
@@ -249,20 +274,30 @@ public:
 
   // Segments.
 
-  /// Copies (or moves) a segment file in and commits its row, durably and
-  /// in that order. Adding a segment that is already stored returns the
-  /// stored one. Errors: data for a bad infohash or a different segment at
-  /// the same (room, seq), no_input for a missing source, io, cant_create.
+  /// Copies (or moves) a segment file in and commits its row and its use
+  /// (room, seq), durably and in that order. A segment already stored (the
+  /// same infohash) is not copied again: only the use is added, and the
+  /// stored file returned. Errors: data for a bad infohash or a different
+  /// segment already at the same (room, seq), no_input for a missing
+  /// source, io, cant_create.
   SegmentInfo add_segment(const NewSegment &segment);
-  /// Removes a segment: the row first, then the file. False if not stored.
+  /// Removes a segment file and all its uses: the rows first, then the
+  /// file. False if not stored.
   bool remove_segment(std::string_view infohash);
+  /// Removes the use (room, seq) of a segment, and the file too if no other
+  /// room or seq uses it. False if there is no segment at (room, seq).
+  bool remove_segment(RoomId room, std::int64_t seq);
   std::optional<SegmentInfo> find_segment(std::string_view infohash);
+  /// The segment that (room, seq) uses, seen through that use.
   std::optional<SegmentInfo> find_segment(RoomId room, std::int64_t seq);
+  /// Every (room, seq) using the segment, by room then seq; empty if it is
+  /// not stored.
+  std::vector<SegmentUse> segment_uses(std::string_view infohash);
   /// Opens a stored segment for reading; nullopt if it is not stored (or
   /// its file vanished). See SegmentFile for why serving from the
   /// descriptor is safe while store-gc runs.
   std::optional<SegmentFile> open_segment(std::string_view infohash);
-  /// Segment count and bytes of the whole store.
+  /// Segment count and bytes of the whole store, each file once.
   SegmentTally segment_totals();
 
   // Accounting for the network programs. Cheap: events are summed in
@@ -280,19 +315,22 @@ public:
 
   // Garbage collection and checking (store-gc).
 
-  /// Evicts segments as `policy` says, in this order: unpinned segments of
-  /// creators not followed, least recently used first, while they are idle
-  /// or the store is over max_size; then unpinned segments of followed
-  /// creators, least recently used first, while over max_size. Pinned
-  /// segments are never evicted. Calls `evicted` for each segment removed
-  /// (or that would be, in a dry run).
+  /// Evicts segment files as `policy` says, in this order: files that no
+  /// pinned room and no followed creator's room uses, least recently used
+  /// first, while they are idle or the store is over max_size; then files
+  /// that a followed creator's room (and no pinned room) uses, least
+  /// recently used first, while over max_size. A file that any pinned room
+  /// uses is never evicted. Evicting a file removes all its uses. Calls
+  /// `evicted` for each file removed (or that would be, in a dry run).
   GcReport collect_garbage(const GcPolicy &policy,
                            const std::function<void(const Eviction &)> &evicted);
 
-  /// Verifies the store: SQLite integrity, rows without files, files
-  /// without rows, sizes, stale temporary files. With `repair`, fixes what
-  /// can be fixed (removes orphan and stale files, drops rows whose file is
-  /// missing or has the wrong size). Finishes removals a crash interrupted.
+  /// Verifies the store: SQLite integrity, totals, uses without a segment
+  /// and segments without a use, rows without files, files without rows,
+  /// sizes, stale temporary files. With `repair`, fixes what can be fixed
+  /// (drops dangling uses, removes unused segments, orphan and stale files,
+  /// drops rows whose file is missing or has the wrong size). Finishes
+  /// removals a crash interrupted.
   /// A stop request during the scan throws Error(interrupted), having
   /// changed nothing.
   CheckReport check(bool repair);

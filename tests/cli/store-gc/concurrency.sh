@@ -47,7 +47,7 @@ comm -23 "$T/added" "$T/gone" >"$T/expected"
 q "SELECT infohash FROM segment_files ORDER BY 1" >"$T/have"
 diff "$T/expected" "$T/have" >"$T/diff" || { head "$T/diff"; fail "store differs from what was added, removed and evicted"; }
 pinned=$(grep -c ' pinned$' "$T/w0" "$T/w1" "$T/w2" | awk -F: '{ s += $2 } END { print s }')
-expect_eq "$(q 'SELECT count(*) FROM segments s JOIN rooms r ON r.id = s.room WHERE r.pinned')" "$pinned" "pinned"
+expect_eq "$(q 'SELECT count(*) FROM segment_files s JOIN rooms r ON r.id = s.room WHERE r.pinned')" "$pinned" "pinned"
 run 0 store-gc --store "$S" --check
 note "$rounds gc rounds and $checks checks beside two writers;" \
      "$(wc -l <"$T/evicted") evicted, $(wc -l <"$T/removed") removed, $(wc -l <"$T/have") kept"

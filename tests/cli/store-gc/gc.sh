@@ -10,8 +10,8 @@ expect_eq "$(grep -c '^added' "$T/out")" 40 "segments added"
 db=$S/store.db
 q() { sqlite3 "$db" "$@"; }
 # Make the order plain: older seq = less recently used, never requested.
-q "UPDATE segments SET added = 1000000 + seq % 1000000, last_requested = NULL"
-pinned_bytes=$(q "SELECT sum(s.bytes) FROM segments s JOIN rooms r ON r.id = s.room WHERE r.pinned")
+q "UPDATE segments SET added = 1000000 + (SELECT seq FROM segment_uses WHERE segment = segments.id) % 1000000, last_requested = NULL"
+pinned_bytes=$(q "SELECT sum(s.bytes) FROM segment_files s JOIN rooms r ON r.id = s.room WHERE r.pinned")
 total=$(q "SELECT sum(bytes) FROM segments")
 quota=$(( pinned_bytes + (total - pinned_bytes) / 2 ))
 
@@ -44,22 +44,22 @@ expect_eq "$(echo "$summary" | jq .bytes_kept)" "$(q 'SELECT sum(bytes) FROM seg
 [ "$(q 'SELECT sum(bytes) FROM segments')" -le "$quota" ] || fail "still over quota"
 # Least recently used first: every removed seq is older than every kept
 # unpinned seq.
-oldest_kept=$(q "SELECT min(s.seq) FROM segments s JOIN rooms r ON r.id = s.room WHERE NOT r.pinned")
+oldest_kept=$(q "SELECT min(s.seq) FROM segment_files s JOIN rooms r ON r.id = s.room WHERE NOT r.pinned")
 for h in $(cat "$T/real"); do
   [ ! -e "$S/segments/${h:0:2}/$h.ts" ] || fail "file of evicted $h still there"
 done
 newest_removed=$(jq -s '[.[] | select(.infohash) | .seq] | max' "$T/out")
 [ "$newest_removed" -lt "$oldest_kept" ] || fail "evicted seq $newest_removed but kept older $oldest_kept"
-expect_eq "$(q 'SELECT count(*) FROM segments s JOIN rooms r ON r.id = s.room WHERE r.pinned')" 10 "pinned left"
+expect_eq "$(q 'SELECT count(*) FROM segment_files s JOIN rooms r ON r.id = s.room WHERE r.pinned')" 10 "pinned left"
 run 0 store-gc --store "$S" --check
 
 # Idle age: half of what is left was asked for 30 days ago, half just now.
 now=$(date +%s)
-q "UPDATE segments SET last_requested = CASE WHEN seq % 2 = 0 THEN $now - 30*86400 ELSE $now END"
-idle=$(q "SELECT count(*) FROM segments s JOIN rooms r ON r.id = s.room WHERE NOT r.pinned AND s.seq % 2 = 0")
+q "UPDATE segments SET last_requested = CASE WHEN (SELECT seq FROM segment_uses WHERE segment = segments.id) % 2 = 0 THEN $now - 30*86400 ELSE $now END"
+idle=$(q "SELECT count(*) FROM segment_files s JOIN rooms r ON r.id = s.room WHERE NOT r.pinned AND s.seq % 2 = 0")
 run 0 store-gc --store "$S" --max-idle 14d
 expect_out "^removed $idle segments? \([0-9.]+ (B|KiB)\); kept [0-9]+ segments \(.*\), of which 10 segments \(.*\) pinned"
-expect_eq "$(q "SELECT count(*) FROM segments s JOIN rooms r ON r.id = s.room WHERE NOT r.pinned AND s.seq % 2 = 0")" 0 "idle left"
+expect_eq "$(q "SELECT count(*) FROM segment_files s JOIN rooms r ON r.id = s.room WHERE NOT r.pinned AND s.seq % 2 = 0")" 0 "idle left"
 
 # Defaults come from the shared config file; pinned data alone over the
 # quota is a warning, not a failure.
