@@ -76,22 +76,6 @@ SplitLine parse_split_line(const Json &object, const std::string &where) {
   return line;
 }
 
-Room room_from_argument(const std::string &text, const Identity &identity) {
-  if (looks_like_uri(text)) {
-    RoomUri uri = parse_room_uri(text, Exit::usage);
-    if (!(uri.room.creator == identity.public_key()))
-      throw Error(Exit::usage, fmt::format("room '{}'", text),
-                  fmt::format("it belongs to creator {}, but the key is {} "
-                              "(use --key with that creator's key file)",
-                              public_key_hex(uri.room.creator),
-                              identity.public_key_hex()));
-    return uri.room;
-  }
-  if (auto problem = room_name_problem(text))
-    throw Error(Exit::usage, fmt::format("room '{}'", text), *problem);
-  return Room{identity.public_key(), text};
-}
-
 std::string read_whole_file(const std::filesystem::path &path) {
   std::ifstream in(path, std::ios::binary);
   if (!in)
@@ -171,6 +155,22 @@ private:
 };
 
 } // namespace
+
+Room room_from_argument(const std::string &text, const Identity &identity) {
+  if (looks_like_uri(text)) {
+    RoomUri uri = parse_room_uri(text, Exit::usage);
+    if (!(uri.room.creator == identity.public_key()))
+      throw Error(Exit::usage, fmt::format("room '{}'", text),
+                  fmt::format("it belongs to creator {}, but the key is {} "
+                              "(use --key with that creator's key file)",
+                              public_key_hex(uri.room.creator),
+                              identity.public_key_hex()));
+    return uri.room;
+  }
+  if (auto problem = room_name_problem(text))
+    throw Error(Exit::usage, fmt::format("room '{}'", text), *problem);
+  return Room{identity.public_key(), text};
+}
 
 std::filesystem::path default_chain_path(const std::filesystem::path &store,
                                          const Room &room) {
