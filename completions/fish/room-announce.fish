@@ -8,6 +8,7 @@ complete -c room-announce -n "not __fish_seen_subcommand_from $commands" -l stor
 complete -c room-announce -n "not __fish_seen_subcommand_from $commands" -l linger -r -d 'Serve for DURATION after the end'
 complete -c room-announce -n "not __fish_seen_subcommand_from create" -l listen -r -d 'Listen on IP:PORT'
 complete -c room-announce -n "not __fish_seen_subcommand_from create" -l bootstrap -r -d 'DHT bootstrap node HOST:PORT'
+complete -c room-announce -n "not __fish_seen_subcommand_from create" -l no-bootstrap -d 'Start a private DHT'
 complete -c room-announce -n "not __fish_seen_subcommand_from create" -l peer -r -d 'Connect every torrent to IP:PORT'
 complete -c room-announce -n "not __fish_seen_subcommand_from create" -l dht-loopback -d 'Test setting: a DHT swarm on 127.0.0.x'
 complete -c room-announce -n "not __fish_seen_subcommand_from create" -l stats -r -F -d 'Write transfer statistics to FILE'

@@ -33,7 +33,8 @@ NodeOptions make_node_options(const NetworkOptions &network,
                               const std::vector<std::string> &extra_bootstrap) {
   NodeOptions options;
   options.listen = network.listen;
-  options.bootstrap = choose_bootstrap_nodes(network.bootstrap);
+  if (!network.no_bootstrap)
+    options.bootstrap = choose_bootstrap_nodes(network.bootstrap);
   for (const auto &node : extra_bootstrap)
     if (std::find(options.bootstrap.begin(), options.bootstrap.end(), node) ==
         options.bootstrap.end())

@@ -31,10 +31,14 @@ int main(int argc, char **argv) {
                                 "Listen for peers and DHT traffic on IP:PORT "
                                 "(default 0.0.0.0:6881; status: a free port)")
                      ->type_name("IP:PORT");
-  app.add_option("--bootstrap", network.bootstrap,
+  auto *bootstrap = app.add_option("--bootstrap", network.bootstrap,
                  "DHT bootstrap node HOST:PORT (repeatable; default "
                  "$HLSWARM_BOOTSTRAP, else the public DHT routers)")
       ->type_name("HOST:PORT");
+  app.add_flag("--no-bootstrap", network.no_bootstrap,
+               "No bootstrap node: start a private DHT that viewers join "
+               "through this node (its x.pe origin hints)")
+      ->excludes(bootstrap);
   app.add_option("--peer", network.peers,
                  "Connect every torrent to this peer IP:PORT (repeatable)")
       ->type_name("IP:PORT");

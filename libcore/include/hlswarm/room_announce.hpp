@@ -20,6 +20,9 @@ namespace hlswarm {
 struct NetworkOptions {
   std::string listen = "0.0.0.0:6881";   ///< --listen IP:PORT
   std::vector<std::string> bootstrap;    ///< --bootstrap (else the usual list)
+  /// --no-bootstrap: none at all; this node starts a private DHT that
+  /// others join through it (a creator on a LAN or one machine).
+  bool no_bootstrap = false;
   std::vector<std::string> peers;        ///< --peer
   bool dht_loopback = false;             ///< --dht-loopback (tests)
   std::filesystem::path stats_file;      ///< --stats FILE
