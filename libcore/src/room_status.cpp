@@ -1,9 +1,7 @@
 // room-announce status: what a viewer would see of a room, and who holds it.
 #include <algorithm>
-#include <fstream>
 #include <map>
 #include <set>
-#include <sstream>
 #include <unistd.h>
 
 #include <fmt/format.h>
@@ -27,14 +25,6 @@ std::chrono::milliseconds left_until(Clock::time_point deadline) {
                       deadline - Clock::now()));
 }
 
-std::string read_file_bytes(const std::filesystem::path &path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in)
-    throw system_error(Exit::io, path.string(), errno);
-  std::ostringstream text;
-  text << in.rdbuf();
-  return std::move(text).str();
-}
 
 // A private folder for the chain file, removed on the way out.
 class ScratchFolder {
@@ -116,7 +106,7 @@ Exit room_status(const StatusOptions &options, std::FILE *out) {
     auto file = scratch.path() / std::string(chain_torrent_name);
     std::string infohash = node.download(head.chain_info, file, candidates);
     if (node.wait_complete(infohash, left_until(deadline))) {
-      records = read_chain_records(read_file_bytes(file), room,
+      records = read_chain_records(read_whole_file(file), room,
                                    format_room_uri(room));
       chain_fetched = true;
     }

@@ -1,14 +1,13 @@
 #include "hlswarm/seg_chain.hpp"
 
 #include <cmath>
-#include <fstream>
-#include <sstream>
 #include <unistd.h>
 
 #include <fmt/format.h>
 
 #include "hlswarm/chain.hpp"
 #include "hlswarm/diag.hpp"
+#include "hlswarm/fsutil.hpp"
 #include "hlswarm/identity.hpp"
 #include "hlswarm/jsonl.hpp"
 #include "hlswarm/line_input.hpp"
@@ -76,19 +75,6 @@ SplitLine parse_split_line(const Json &object, const std::string &where) {
   return line;
 }
 
-std::string read_whole_file(const std::filesystem::path &path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in)
-    throw system_error(Exit::no_input, path.string(), errno);
-  std::error_code ec;
-  if (!std::filesystem::is_regular_file(path, ec))
-    throw Error(Exit::no_input, path.string(), "not a regular file");
-  std::ostringstream content;
-  content << in.rdbuf();
-  if (in.bad())
-    throw Error(Exit::io, path.string(), "read failed");
-  return content.str();
-}
 
 // The creator's side of the store: the room is recorded and pinned (a
 // creator keeps their own broadcasts until they unpin them), each segment is

@@ -18,12 +18,12 @@ int main(int argc, char **argv) {
 
   hlswarm::AnnounceOptions announce;
   hlswarm::NetworkOptions network;
-  std::string key_file, linger, timeout = "20s";
+  std::string linger, timeout = "20s";
   bool listen_given = false;
   app.add_option("ROOM", announce.room,
                  "Room name, or room URI hlswarm://KEY/NAME whose KEY is "
                  "this creator's");
-  app.add_option("--key", key_file,
+  app.add_option("--key", announce.key_file,
                  "Creator key file (default: $XDG_CONFIG_HOME/hlswarm/"
                  "identity.key, created on first use)")
       ->type_name("FILE");
@@ -81,12 +81,9 @@ int main(int argc, char **argv) {
   status_command->fallthrough();
 
   return tool.run(argc, argv, [&]() -> hlswarm::Exit {
-    std::optional<std::filesystem::path> key;
-    if (!key_file.empty())
-      key = key_file;
     listen_given = listen->count() > 0;
     if (*create_command) {
-      create.key_file = key;
+      create.key_file = announce.key_file;
       create.store = tool.common().store;
       return hlswarm::create_room(create, stdout);
     }
@@ -101,7 +98,6 @@ int main(int argc, char **argv) {
       throw hlswarm::Error(hlswarm::Exit::usage,
                            "a ROOM (name or room URI) is required; see "
                            "'room-announce --help'");
-    announce.key_file = key;
     announce.store = tool.common().store;
     announce.network = network;
     if (!linger.empty())
