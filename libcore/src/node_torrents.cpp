@@ -163,35 +163,51 @@ std::string Node::seed(const std::filesystem::path &file, std::string_view info_
   return infohash;
 }
 
-std::string Node::download(std::string_view info_dict, const std::filesystem::path &file,
-                           const std::vector<HostPort> &peers) {
-  auto info = torrent_from_info_dict(info_dict);
-  auto &impl = *impl_;
+namespace {
+
+// Adds a torrent to fetch into `file` from `peers` (and the options'),
+// or, with `observed`, only to see who holds it (Node::observe).
+std::string add_fetching(Node::Impl &impl, std::shared_ptr<lt::torrent_info> info,
+                         const std::filesystem::path &file,
+                         const std::vector<HostPort> &peers,
+                         ObservedTorrent *observed) {
   std::string infohash = hex_of(info->info_hashes().v2);
-  std::string name = info->name();
   auto params = torrent_params(info, file);
   for (const auto &peer : impl.peers)
     params.peers.push_back(peer);
   for (const auto &peer : peers)
     params.peers.push_back(to_endpoint(peer, "peer"));
-  lt::error_code ec;
+  if (observed) {
+    params.flags |= lt::torrent_flags::upload_mode;
+    params.userdata = lt::client_data_t(observed);
+  }
   {
     std::lock_guard lock(impl.mutex);
-    auto &record = impl.transfer.torrent(infohash);
-    record.name = name;
-    record.size = static_cast<std::uint64_t>(content_size(*info));
-    if (record.added_ms == 0)
-      record.added_ms = unix_time_ms();
+    if (!observed) {
+      auto &record = impl.transfer.torrent(infohash);
+      record.name = info->name();
+      record.size = static_cast<std::uint64_t>(content_size(*info));
+      if (record.added_ms == 0)
+        record.added_ms = unix_time_ms();
+    }
     auto &state = impl.torrents[infohash];
     state.piece_length = info->piece_length();
     state.total_size = content_size(*info);
   }
+  lt::error_code ec;
   lt::torrent_handle handle = impl.session->add_torrent(std::move(params), ec);
   if (ec)
     throw Error(Exit::cant_create, file.string(), error_text(ec));
   std::lock_guard lock(impl.mutex);
   impl.torrents[infohash].handle = handle;
   return infohash;
+}
+
+} // namespace
+
+std::string Node::download(std::string_view info_dict, const std::filesystem::path &file,
+                           const std::vector<HostPort> &peers) {
+  return add_fetching(*impl_, torrent_from_info_dict(info_dict), file, peers, nullptr);
 }
 
 void Node::connect_peers(const std::string &infohash, const std::vector<HostPort> &peers) {
@@ -244,18 +260,7 @@ std::string Node::observe(std::string_view info_dict,
   auto info = torrent_from_info_dict(info_dict);
   auto &impl = *impl_;
   std::string infohash = hex_of(info->info_hashes().v2);
-  // Upload mode writes nothing, so the file name is never used.
-  auto params = torrent_params(
-      info, std::filesystem::temp_directory_path() / "hlswarm-observe" / infohash);
-  params.flags |= lt::torrent_flags::upload_mode;
-  for (const auto &peer : peers)
-    params.peers.push_back(to_endpoint(peer, "peer"));
-  {
-    std::lock_guard lock(impl.mutex);
-    auto &state = impl.torrents[infohash];
-    state.piece_length = info->piece_length();
-    state.total_size = content_size(*info);
-  }
+  ObservedTorrent *observed = nullptr;
   {
     std::lock_guard lock(impl.mutex);
     if (impl.observed.empty()) {
@@ -267,19 +272,15 @@ std::string Node::observe(std::string_view info_dict,
       keep.set_bool(lt::settings_pack::close_redundant_connections, false);
       impl.session->apply_settings(std::move(keep));
     }
-    auto &observed = impl.observed[infohash];
-    if (!observed)
-      observed = std::make_unique<ObservedTorrent>(
-          ObservedTorrent{infohash, impl.holder_log});
-    params.userdata = lt::client_data_t(observed.get());
+    auto &slot = impl.observed[infohash];
+    if (!slot)
+      slot = std::make_unique<ObservedTorrent>(ObservedTorrent{infohash, impl.holder_log});
+    observed = slot.get();
   }
-  lt::error_code ec;
-  lt::torrent_handle handle = impl.session->add_torrent(std::move(params), ec);
-  if (ec)
-    throw Error(Exit::data, "info dict", error_text(ec));
-  std::lock_guard lock(impl.mutex);
-  impl.torrents[infohash].handle = handle;
-  return infohash;
+  // Upload mode writes nothing, so the file name is never used.
+  return add_fetching(impl, std::move(info),
+                      std::filesystem::temp_directory_path() / "hlswarm-observe" / infohash,
+                      peers, observed);
 }
 
 std::vector<std::string> Node::holders(const std::string &infohash) const {

@@ -163,7 +163,7 @@ class RoomAnnouncer {
 public:
   RoomAnnouncer(const AnnounceOptions &options, const Identity &identity,
                 const Room &room)
-      : identity_(identity), room_(room), key_(key_of(identity)),
+      : room_(room), key_(key_of(identity)),
         secret_(secret_of(identity)), store_(options.store),
         records_path_(chain_records_path(options.store, room)),
         node_(node_options(options)) {
@@ -346,7 +346,6 @@ private:
     }
   }
 
-  const Identity &identity_;
   Room room_;
   PublicKey key_;
   SecretKey secret_;
