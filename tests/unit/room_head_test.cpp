@@ -5,35 +5,11 @@
 #include "hlswarm/bencode.hpp"
 #include "hlswarm/error.hpp"
 #include "hlswarm/segment_torrent.hpp"
+#include "record_fixtures.hpp"
 
 using namespace hlswarm;
 
 namespace {
-
-Identity creator(char fill = 5) {
-  std::array<char, 32> seed;
-  seed.fill(fill);
-  return Identity::from_seed(seed);
-}
-
-SignedRecord make_record(const Identity &identity, const SignedRecord *previous,
-                         std::string room = "room", bool end = false) {
-  RecordFields fields;
-  fields.room = {identity.public_key(), std::move(room)};
-  if (previous) {
-    fields.seq = previous->fields.seq + 1;
-    fields.prev = previous->id;
-  }
-  fields.end = end;
-  if (!end) {
-    fields.start_us = 8'000'000 * fields.seq;
-    fields.duration_us = 8'000'000;
-    fields.size = 5000;
-    fields.info_dict = encode_segment_info(
-        {"seg" + std::to_string(fields.seq) + ".ts", 5000, sha256("x")});
-  }
-  return sign_record(fields, identity);
-}
 
 std::string chain_info(std::uint64_t size, std::uint32_t piece = 16 * 1024,
                        std::string name = std::string(chain_torrent_name)) {
@@ -117,7 +93,7 @@ TEST(RoomHead, RefusesWhatIsNotAHeadOfThisRoom) {
                                 room, "t"),
                Error)
       << "a record of another creator";
-  EXPECT_THROW(decode_room_head(value_with("rec", make_record(id, nullptr, "hall").bytes),
+  EXPECT_THROW(decode_room_head(value_with("rec", make_record(id, nullptr, false, "hall").bytes),
                                 room, "t"),
                Error)
       << "a record of another room";
@@ -153,7 +129,7 @@ TEST(ChainRecords, ReadsRecordsOneAfterAnotherAndChecksEveryLink) {
   Room room{id.public_key(), "room"};
   SignedRecord r0 = make_record(id, nullptr);
   SignedRecord r1 = make_record(id, &r0);
-  SignedRecord r2 = make_record(id, &r1, "room", true);
+  SignedRecord r2 = make_record(id, &r1, true);
   auto records = read_chain_records(r0.bytes + r1.bytes + r2.bytes, room, "t");
   ASSERT_EQ(records.size(), 3u);
   EXPECT_EQ(records[2].bytes, r2.bytes);
