@@ -26,21 +26,8 @@ fi
 seg-chain key --key "$work/creator.key"
 
 # seg-split cuts; seg-chain hashes, signs, appends and prints each record.
-if command -v seg-split >/dev/null; then
-  seg-split -o "$work/segments" "$video"
-else
-  # Until seg-split lands: ffmpeg's segmenter and the same line format.
-  ffmpeg -nostdin -loglevel error -i "$video" -c copy -f segment -segment_time 8 \
-    -segment_list "$work/list.csv" -segment_list_type csv "$work/segments/seg%05d.ts"
-  seq=0
-  while IFS=, read -r name start end; do
-    printf '{"v":1,"seq":%d,"path":"%s","start":%s,"duration":%s,"bytes":%d,"format":"mpegts"}\n' \
-      "$seq" "$work/segments/$name" "$start" "$(awk -v s="$start" -v e="$end" 'BEGIN{printf "%.6f", e-s}')" \
-      "$(stat -c %s "$work/segments/$name")"
-    seq=$((seq + 1))
-  done < "$work/list.csv"
-  printf '{"v":1,"end":true,"segments":%d}\n' "$seq"
-fi | seg-chain --key "$work/creator.key" --store "$work/store" "$room" |
+seg-split -o "$work/segments" "$video" |
+  seg-chain --key "$work/creator.key" --store "$work/store" "$room" |
   tee "$work/records" | jq -r '[.seq, .start, .duration, .infohash // "end"] | @tsv'
 
 uri=$(jq -r .room "$work/records" | head -1)

@@ -216,8 +216,15 @@ ChainFile::ChainFile(const std::filesystem::path &path) : path_(path) {
 }
 
 ChainFile::~ChainFile() {
-  if (fd_ >= 0)
-    ::close(fd_);
+  if (fd_ < 0)
+    return;
+  // A run that appended nothing (bad input, an empty pipe) leaves no empty
+  // chain file behind. Still under our lock, so no writer is mid-append.
+  struct stat status = {};
+  if (summary_.records == 0 && ::fstat(fd_, &status) == 0 &&
+      status.st_size == 0)
+    ::unlink(path_.c_str());
+  ::close(fd_);
 }
 
 std::string ChainFile::append(const ChainEntry &entry) {

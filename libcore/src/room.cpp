@@ -70,6 +70,10 @@ std::optional<std::string> room_name_problem(std::string_view name) {
   if (!is_clean_utf8(name))
     return std::string(
         "a room name must be valid UTF-8 without control characters");
+  // " room" and "room" would be two rooms that look alike everywhere a
+  // name is shown.
+  if (name.front() == ' ' || name.back() == ' ')
+    return std::string("a room name cannot start or end with a space");
   return std::nullopt;
 }
 

@@ -1,6 +1,8 @@
 #include "hlswarm/seg_chain.hpp"
 
 #include <cmath>
+#include <iostream>
+#include <sstream>
 #include <unistd.h>
 
 #include <fmt/format.h>
@@ -191,8 +193,16 @@ Exit chain_segments(const ChainOptions &options, int input_fd, std::FILE *out) {
   if (continuing)
     diag::notef("continuing {} after seq {}", chain_path.string(),
                 summary.last->record.fields.seq);
-  CreatorStore store(options.store, room);
-  store.catch_up(chain);
+  // The store is opened (and the room recorded) only once there is
+  // something to keep, so a run refused at its first line leaves no trace.
+  std::optional<CreatorStore> opened_store;
+  auto store = [&]() -> CreatorStore & {
+    if (!opened_store) {
+      opened_store.emplace(options.store, room);
+      opened_store->catch_up(chain);
+    }
+    return *opened_store;
+  };
 
   auto next_fields = [&] {
     RecordFields fields;
@@ -205,7 +215,10 @@ Exit chain_segments(const ChainOptions &options, int input_fd, std::FILE *out) {
   };
 
   LineInput input(input_fd, "stdin", options.drain);
-  std::int64_t expected_seq = 0;
+  // seg-split's seq must be consecutive within a run; the first line sets
+  // where it starts (0, or --start-seq after a restart into the same folder).
+  std::optional<std::int64_t> expected_seq;
+  std::int64_t run_segments = 0;
   bool ended = false, warned_init = false;
   while (auto text = input.next()) {
     if (text->find_first_not_of(" \t\r") == std::string::npos)
@@ -218,29 +231,31 @@ Exit chain_segments(const ChainOptions &options, int input_fd, std::FILE *out) {
     if (ended)
       throw Error(Exit::data, where, "a line after the end line");
     if (line.end) {
-      if (line.segments != expected_seq)
+      if (line.segments != run_segments)
         throw Error(Exit::data, where,
                     fmt::format("the end line counts {} segments, but {} "
                                 "arrived: lines were lost",
-                                line.segments, expected_seq));
+                                line.segments, run_segments));
       RecordFields fields = next_fields();
       fields.end = true;
       SignedRecord record = sign_record(fields, identity);
       std::string chain_line = chain.append({record, ""});
-      store.add_record(record);
+      store().add_record(record);
       write_raw_line(chain_line, out);
       ended = true;
       continue;
     }
-    if (line.seq != expected_seq)
+    if (!expected_seq)
+      expected_seq = line.seq;
+    if (line.seq != *expected_seq)
       throw Error(Exit::data, where,
-                  line.seq > expected_seq
+                  line.seq > *expected_seq
                       ? fmt::format("seq {} after seq {}: segments {}..{} are "
                                     "missing",
-                                    line.seq, expected_seq - 1, expected_seq,
+                                    line.seq, *expected_seq - 1, *expected_seq,
                                     line.seq - 1)
                       : fmt::format("seq {} again after seq {}", line.seq,
-                                    expected_seq - 1));
+                                    *expected_seq - 1));
     if (line.has_init && !warned_init) {
       diag::warning("fmp4 init segments are not chained yet: viewers need the "
                     "init segment from elsewhere");
@@ -252,8 +267,8 @@ Exit chain_segments(const ChainOptions &options, int input_fd, std::FILE *out) {
                   fmt::format("{}: the line says {} bytes, the file has {}",
                               line.path.string(), line.bytes, torrent.info.size));
     RecordFields fields = next_fields();
-    store.add_segment(line.path, torrent, fields.seq);
-    fields.discontinuity = continuing && expected_seq == 0;
+    store().add_segment(line.path, torrent, fields.seq);
+    fields.discontinuity = continuing && run_segments == 0;
     fields.start_us = timeline_base + line.start_us;
     fields.duration_us = line.duration_us;
     fields.size = torrent.info.size;
@@ -265,14 +280,15 @@ Exit chain_segments(const ChainOptions &options, int input_fd, std::FILE *out) {
     try {
       chain_line = chain.append({record, line.path.string()});
     } catch (...) {
-      store.forget_segment(fields.seq);
+      store().forget_segment(fields.seq);
       throw;
     }
-    store.add_record(record);
+    store().add_record(record);
     write_raw_line(chain_line, out);
-    ++expected_seq;
+    ++*expected_seq;
+    ++run_segments;
     diag::progress(fmt::format("seq {}: {} segments this run",
-                               fields.seq, expected_seq));
+                               fields.seq, run_segments));
   }
   diag::progress_done();
   if (stop_requested()) {
@@ -287,11 +303,21 @@ Exit chain_segments(const ChainOptions &options, int input_fd, std::FILE *out) {
 }
 
 Exit verify_chain(const VerifyOptions &options, std::FILE *out) {
-  const std::string subject = options.chain.string();
+  const bool from_stdin = options.chain == "-";
+  const std::string subject = from_stdin ? "stdin" : options.chain.string();
   std::optional<Room> expected;
   if (options.room)
     expected = parse_room_uri(*options.room, Exit::usage).room;
-  std::string content = read_whole_file(options.chain);
+  std::string content;
+  if (from_stdin) { // seg-chain ROOM | seg-chain verify -
+    std::ostringstream buffer;
+    buffer << std::cin.rdbuf();
+    if (std::cin.bad())
+      throw Error(Exit::io, "stdin", "read failed");
+    content = buffer.str();
+  } else {
+    content = read_whole_file(options.chain);
+  }
   std::size_t line_number = 0;
   std::size_t checked_files = 0;
   ChainSummary summary = read_chain(content, subject, [&](const ChainEntry &entry) {

@@ -1,6 +1,11 @@
 // Naming and reporting of segments; the cutting itself is in segmenter.cpp.
 #include "hlswarm/segment.hpp"
 
+#include <cerrno>
+#include <cmath>
+#include <cstdlib>
+#include <string>
+
 #include <fmt/format.h>
 
 #include "hlswarm/error.hpp"
@@ -84,6 +89,50 @@ SegmentFormat parse_segment_format(std::string_view name) {
     return SegmentFormat::fmp4;
   throw Error(Exit::usage, "--format",
               fmt::format("'{}': not mpegts or fmp4", name));
+}
+
+double parse_segment_duration(std::string_view text) {
+  auto bad = [&] {
+    return Error(Exit::usage, "--duration",
+                 fmt::format("must be a positive number of seconds, got '{}'",
+                             text));
+  };
+  std::string copy(text);
+  if (copy.empty() || copy.find_first_not_of("0123456789.") != std::string::npos)
+    throw bad();
+  char *end = nullptr;
+  errno = 0;
+  double seconds = std::strtod(copy.c_str(), &end);
+  if (end != copy.c_str() + copy.size() || errno != 0 ||
+      !std::isfinite(seconds) || !(seconds > 0))
+    throw bad();
+  if (seconds > max_segment_duration)
+    throw Error(Exit::usage, "--duration",
+                fmt::format("{}: out of range (at most {} seconds)", text,
+                            max_segment_duration));
+  return seconds;
+}
+
+std::int64_t parse_start_seq(std::string_view text) {
+  if (text.empty() || text.find_first_not_of("0123456789") != std::string::npos)
+    throw Error(Exit::usage, "--start-seq",
+                fmt::format("must be a whole number from 0 to {}, got '{}'",
+                            max_start_seq, text));
+  std::size_t digits = text.find_first_not_of('0');
+  std::string_view significant =
+      digits == std::string_view::npos ? "0" : text.substr(digits);
+  std::int64_t value = 0;
+  bool in_range = significant.size() <= 13;
+  if (in_range) {
+    for (char c : significant)
+      value = value * 10 + (c - '0');
+    in_range = value <= max_start_seq;
+  }
+  if (!in_range)
+    throw Error(Exit::usage, "--start-seq",
+                fmt::format("{}: out of range (0 to {})", text,
+                            max_start_seq));
+  return value;
 }
 
 std::string default_name_pattern(SegmentFormat format) {

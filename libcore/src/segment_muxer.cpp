@@ -1,7 +1,11 @@
 #include "segment_muxer.hpp"
 
+#include <algorithm>
 #include <cerrno>
+#include <cstdio>
 #include <fcntl.h>
+#include <fstream>
+#include <iterator>
 #include <string>
 #include <utility>
 #include <unistd.h>
@@ -31,6 +35,34 @@ Exit exit_for_write_errno(int errno_value) {
   default:
     return Exit::io;
   }
+}
+
+/// Renames `from` to `to` unless `to` exists; false (errno EEXIST) if it
+/// does. Where the file system cannot rename that way, link+unlink does
+/// the same.
+bool rename_no_replace(const std::filesystem::path &from,
+                       const std::filesystem::path &to) {
+  if (::renameat2(AT_FDCWD, from.c_str(), AT_FDCWD, to.c_str(),
+                  RENAME_NOREPLACE) == 0)
+    return true;
+  if (errno != EINVAL && errno != ENOSYS)
+    return false;
+  if (::link(from.c_str(), to.c_str()) != 0)
+    return false;
+  ::unlink(from.c_str());
+  return true;
+}
+
+bool same_contents(const std::filesystem::path &a,
+                   const std::filesystem::path &b) {
+  std::ifstream fa(a, std::ios::binary);
+  std::ifstream fb(b, std::ios::binary);
+  if (!fa || !fb)
+    return false;
+  return std::equal(std::istreambuf_iterator<char>(fa),
+                    std::istreambuf_iterator<char>(),
+                    std::istreambuf_iterator<char>(fb),
+                    std::istreambuf_iterator<char>());
 }
 
 } // namespace
@@ -76,7 +108,7 @@ int PendingFile::write(const std::uint8_t *data, std::size_t size) noexcept {
   return 0;
 }
 
-std::uint64_t PendingFile::commit() {
+std::uint64_t PendingFile::commit(bool same_may_exist) {
   int fd = fd_;
   fd_ = -1;
   if (::close(fd) != 0) {
@@ -85,7 +117,22 @@ std::uint64_t PendingFile::commit() {
     throw system_error(exit_for_write_errno(saved), final_.string(), saved);
   }
   try {
-    commit_file(temporary_, final_);
+    fsync_path(temporary_);
+    // Never over an existing file: an earlier run's segment may be what a
+    // signed chain points to, and a file may appear after the check at
+    // start.
+    if (!rename_no_replace(temporary_, final_)) {
+      int saved = errno;
+      if (saved != EEXIST)
+        throw system_error(Exit::cant_create, final_.string(), saved);
+      if (!same_may_exist || !same_contents(temporary_, final_))
+        throw Error(Exit::cant_create, final_.string(),
+                    "exists (from an earlier run?): continue with "
+                    "--start-seq or use another --out folder");
+      remove_quietly(temporary_);
+    }
+    auto folder = final_.parent_path();
+    fsync_path(folder.empty() ? std::filesystem::path(".") : folder);
   } catch (...) {
     remove_quietly(temporary_);
     throw;
@@ -277,7 +324,8 @@ PendingFile SegmentMuxer::end(bool last) {
       fail(rc, "cannot write the init segment");
     flush("cannot write the init segment");
     target_ = &segment_;
-    init_.commit();
+    // A restart (--start-seq) writes the same init segment again.
+    init_.commit(true);
     init_written_ = init_final_;
   }
   if (last && format_ == SegmentFormat::mpegts) {

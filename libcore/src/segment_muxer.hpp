@@ -39,7 +39,10 @@ public:
   std::uint64_t bytes() const { return bytes_; }
   const std::filesystem::path &final_path() const { return final_; }
   /// Closes, syncs and renames the file into place; returns its size.
-  std::uint64_t commit();
+  /// Never replaces an existing file: Error(cant_create) instead, unless
+  /// `same_may_exist` and the existing file has the very same bytes (then
+  /// it stays as it is).
+  std::uint64_t commit(bool same_may_exist = false);
   /// Closes and removes the temporary file, if any.
   void discard() noexcept;
 

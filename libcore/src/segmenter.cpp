@@ -3,11 +3,15 @@
 #include <algorithm>
 #include <cmath>
 #include <cerrno>
+#include <csignal>
+#include <fcntl.h>
 #include <memory>
+#include <string_view>
 #include <unistd.h>
 #include <vector>
 
 extern "C" {
+#include <libavcodec/avcodec.h>
 #include <libavformat/avformat.h>
 }
 
@@ -111,6 +115,86 @@ bool open_input(Input &input, const std::string &path,
   return true;
 }
 
+/// Removes temporary files (".NAME.tmp-PID") that a run which is no longer
+/// alive left in `dir` when it was killed.
+void remove_stale_temporaries(const std::filesystem::path &dir) {
+  std::error_code ec;
+  for (const auto &entry : std::filesystem::directory_iterator(dir, ec)) {
+    const std::filesystem::path &path = entry.path();
+    if (!is_temporary_name(path))
+      continue;
+    std::string name = path.filename().string();
+    std::string_view pid_text =
+        std::string_view(name).substr(name.rfind(".tmp-") + 5);
+    if (pid_text.empty() ||
+        pid_text.find_first_not_of("0123456789") != std::string_view::npos ||
+        pid_text.size() > 9)
+      continue;
+    pid_t pid = static_cast<pid_t>(std::stol(std::string(pid_text)));
+    // Only a process that no longer exists cannot still be writing it.
+    if (pid > 0 && ::kill(pid, 0) != 0 && errno == ESRCH)
+      remove_quietly(path);
+  }
+}
+
+/// How far a stream's dts may lie below its pts, on its time base: the
+/// decoder's reorder delay in frames (B-frames) times the frame duration.
+std::int64_t reorder_window(const AVStream *stream) {
+  const AVCodecParameters *par = stream->codecpar;
+  if (par->codec_type != AVMEDIA_TYPE_VIDEO || par->video_delay <= 0)
+    return 0;
+  AVRational rate = stream->avg_frame_rate;
+  if (rate.num <= 0 || rate.den <= 0)
+    rate = stream->r_frame_rate;
+  // Without a frame rate, assume a slow one (10 fps): too wide a window
+  // only lets a real step backwards pass as reordering.
+  AVRational frame = rate.num > 0 && rate.den > 0 ? av_inv_q(rate)
+                                                   : AVRational{1, 10};
+  return av_rescale_q(par->video_delay, frame, stream->time_base);
+}
+
+/// True when `format`'s container can carry `codec` playably (FFmpeg's
+/// MPEG-TS muxer writes any other codec as private data that nothing plays).
+bool can_carry(SegmentFormat format, AVCodecID codec) {
+  if (format == SegmentFormat::mpegts) {
+    switch (codec) {
+    case AV_CODEC_ID_H264: case AV_CODEC_ID_HEVC: case AV_CODEC_ID_MPEG1VIDEO:
+    case AV_CODEC_ID_MPEG2VIDEO: case AV_CODEC_ID_MPEG4: case AV_CODEC_ID_VC1:
+    case AV_CODEC_ID_AAC: case AV_CODEC_ID_AAC_LATM: case AV_CODEC_ID_MP2:
+    case AV_CODEC_ID_MP3: case AV_CODEC_ID_AC3: case AV_CODEC_ID_EAC3:
+    case AV_CODEC_ID_DTS: case AV_CODEC_ID_TRUEHD: case AV_CODEC_ID_OPUS:
+      return true;
+    default:
+      return false;
+    }
+  }
+  return avformat_query_codec(av_guess_format("mp4", nullptr, nullptr), codec,
+                              FF_COMPLIANCE_NORMAL) == 1;
+}
+
+/// Refuses, before anything is written, a stream the segments cannot carry.
+void check_codecs(const std::vector<AVStream *> &streams,
+                  SegmentFormat format, const std::string &name) {
+  for (const AVStream *stream : streams) {
+    AVCodecID codec = stream->codecpar->codec_id;
+    if (can_carry(format, codec))
+      continue;
+    const char *container =
+        format == SegmentFormat::mpegts ? "MPEG-TS" : "fMP4";
+    const bool audio = stream->codecpar->codec_type == AVMEDIA_TYPE_AUDIO;
+    const char *advice = format == SegmentFormat::mpegts &&
+                                 can_carry(SegmentFormat::fmp4, codec)
+                             ? "use --format fmp4"
+                         : audio ? "re-encode it first (e.g. ffmpeg -c:a aac)"
+                                 : "re-encode it first (e.g. ffmpeg -c:v "
+                                   "libx264)";
+    throw Error(Exit::data, name,
+                fmt::format("stream {} ({}) cannot go into {}: {}",
+                            stream->index, avcodec_get_name(codec), container,
+                            advice));
+  }
+}
+
 /// The streams to copy: the first video stream (cover pictures aside) and
 /// every audio stream. The reference stream, which decides the cuts, is the
 /// video one, or the first audio stream for audio-only input.
@@ -167,6 +251,12 @@ public:
   SplitResult run();
 
 private:
+  /// Refuses to start where the first segment's file already exists (an
+  /// earlier run's, which a chain may point to); cleans up after killed
+  /// runs.
+  void check_out_dir() const;
+  /// Makes sure the playlist can be written, before any input is read.
+  void check_playlist_dir() const;
   void start_output(AVFormatContext *input);
   /// Cuts, corrects and writes one packet of a copied stream.
   void take(AVPacket *pkt, std::size_t out);
@@ -204,15 +294,58 @@ Splitter::~Splitter() {
                    damaged_left_out_, damaged_left_out_ == 1 ? "" : "s");
 }
 
+void Splitter::check_out_dir() const {
+  std::error_code ec;
+  if (!std::filesystem::is_directory(out_dir_, ec))
+    return;
+  remove_stale_temporaries(out_dir_);
+  auto exists = [&](std::int64_t seq) {
+    return std::filesystem::exists(out_dir_ / segment_file_name(pattern_, seq),
+                                   ec);
+  };
+  if (!exists(options_.start_seq))
+    return;
+  std::int64_t free_seq = options_.start_seq + 1;
+  while (free_seq < max_start_seq && exists(free_seq))
+    ++free_seq;
+  throw Error(Exit::cant_create,
+              (out_dir_ / segment_file_name(pattern_, options_.start_seq))
+                  .string(),
+              fmt::format("exists (from an earlier run?): continue with "
+                          "--start-seq {} or use another --out folder",
+                          free_seq));
+}
+
+void Splitter::check_playlist_dir() const {
+  if (!playlist_path_)
+    return;
+  const std::filesystem::path &path = *playlist_path_;
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec))
+    throw Error(Exit::cant_create, path.string(), "is a folder");
+  make_dirs(path.parent_path());
+  // The playlist is rewritten after each segment under a temporary name:
+  // find out now, not after the first segment, if that cannot work.
+  std::filesystem::path probe = temporary_name_for(path);
+  int fd = ::open(probe.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
+                  0644);
+  if (fd < 0)
+    throw system_error(Exit::cant_create, path.string(), errno);
+  ::close(fd);
+  remove_quietly(probe);
+}
+
 void Splitter::start_output(AVFormatContext *input) {
   streams_ = select_streams(input, name_);
+  check_codecs(streams_, options_.format, name_);
   output_index_.assign(input->nb_streams, -1);
   for (std::size_t i = 0; i < streams_.size(); ++i) {
     output_index_[static_cast<std::size_t>(streams_[i]->index)] =
         static_cast<int>(i);
     timelines_.emplace_back(
         streams_[i]->pts_wrap_bits,
-        av_rescale_q(jump_limit_us, microseconds, streams_[i]->time_base));
+        av_rescale_q(jump_limit_us, microseconds, streams_[i]->time_base),
+        reorder_window(streams_[i]));
   }
   reference_is_video_ =
       streams_[0]->codecpar->codec_type == AVMEDIA_TYPE_VIDEO;
@@ -310,6 +443,8 @@ void Splitter::close_segment(std::int64_t end_us, bool last) {
 }
 
 SplitResult Splitter::run() {
+  check_out_dir();
+  check_playlist_dir();
   FfmpegLogCapture log_capture;
   Input input;
   if (!open_input(input, options_.input, name_)) {
@@ -354,8 +489,14 @@ SplitResult Splitter::run() {
 
 SplitResult split(const SplitOptions &options,
                   const std::function<void(const Segment &)> &on_segment) {
-  if (!(options.duration > 0))
-    throw Error(Exit::usage, "--duration", "must be above 0");
+  if (!(options.duration > 0 && options.duration <= max_segment_duration))
+    throw Error(Exit::usage, "--duration",
+                fmt::format("{}: out of range (above 0, at most {} seconds)",
+                            options.duration, max_segment_duration));
+  if (options.start_seq < 0 || options.start_seq > max_start_seq)
+    throw Error(Exit::usage, "--start-seq",
+                fmt::format("{}: out of range (0 to {})", options.start_seq,
+                            max_start_seq));
   const std::string &init = options.init_name;
   if (init.empty() || init == "." || init == ".." ||
       init.find('/') != std::string::npos)

@@ -1,4 +1,5 @@
 #include "hlswarm/store.hpp"
+#include "hlswarm/text_encoding.hpp"
 
 #include <atomic>
 #include <cerrno>
@@ -92,35 +93,10 @@ std::atomic<unsigned> temporary_counter{0};
 std::string infohash_bytes(std::string_view hex) {
   if (hex.size() != 64)
     return {};
-  auto digit = [](char c) {
-    if (c >= '0' && c <= '9')
-      return c - '0';
-    if (c >= 'a' && c <= 'f')
-      return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-      return c - 'A' + 10;
-    return -1;
-  };
-  std::string bytes(32, '\0');
-  for (std::size_t i = 0; i < 32; ++i) {
-    int high = digit(hex[2 * i]), low = digit(hex[2 * i + 1]);
-    if (high < 0 || low < 0)
-      return {};
-    bytes[i] = static_cast<char>(high * 16 + low);
-  }
-  return bytes;
+  return from_hex(hex).value_or(std::string());
 }
 
-std::string infohash_hex(std::string_view bytes) {
-  static constexpr char digits[] = "0123456789abcdef";
-  std::string hex;
-  hex.reserve(bytes.size() * 2);
-  for (unsigned char byte : bytes) {
-    hex += digits[byte >> 4];
-    hex += digits[byte & 15];
-  }
-  return hex;
-}
+std::string infohash_hex(std::string_view bytes) { return to_hex(bytes); }
 
 std::string segment_file_name(std::string_view infohash,
                               std::string_view extension) {

@@ -12,6 +12,7 @@
 
 #include "hlswarm/error.hpp"
 #include "hlswarm/fsutil.hpp"
+#include "hlswarm/signals.hpp"
 #include "store_impl.hpp"
 
 namespace hlswarm {
@@ -180,6 +181,10 @@ SELECT (SELECT count(*) FROM (
         "SELECT s.infohash, s.ext, s.bytes, r.pinned FROM segments s "
         "JOIN rooms r ON r.id = s.room");
     while (rows.step()) {
+      if (report.segments % 4096 == 0 && stop_requested()) {
+        rows.reset();
+        throw Error(Exit::interrupted, impl.folder.string(), "check stopped");
+      }
       report.segments += 1;
       auto key = rows.blob(0);
       Suspect row{StoreFault::missing_file,
@@ -205,6 +210,8 @@ SELECT (SELECT count(*) FROM (
          it.increment(ec)) {
       if (it->is_directory())
         continue;
+      if (report.files % 4096 == 0 && stop_requested())
+        throw Error(Exit::interrupted, impl.folder.string(), "check stopped");
       report.files += 1;
       auto name = it->path().filename().string();
       auto relative = it->path().lexically_relative(impl.folder).string();

@@ -16,6 +16,7 @@
 #include <fmt/format.h>
 
 #include "hlswarm/error.hpp"
+#include "hlswarm/signals.hpp"
 #include "store_impl.hpp"
 
 namespace hlswarm {
@@ -202,12 +203,16 @@ LEFT JOIN creators c ON c.pk = r.creator
 
   for (int followed_class = 0; followed_class <= 1; ++followed_class) {
     // Followed creators' segments are exempt from the idle age.
-    if (followed_class == 1 && !over_size())
+    if (report.interrupted || (followed_class == 1 && !over_size()))
       break;
     UnixSeconds cursor_used = std::numeric_limits<UnixSeconds>::min();
     std::int64_t cursor_id = std::numeric_limits<std::int64_t>::min();
     bool done = false;
     while (!done) {
+      if (stop_requested()) {
+        report.interrupted = true;
+        break;
+      }
       std::vector<Candidate> batch;
       {
         auto &query = db.statement(candidates_sql);
@@ -313,7 +318,7 @@ LEFT JOIN creators c ON c.pk = r.creator
   report.kept.bytes = total.bytes - std::min(total.bytes, report.removed.bytes);
   report.pinned = pinned;
   report.followed = followed;
-  report.over_quota = over_size();
+  report.over_quota = over_size() && !report.interrupted;
   return report;
 }
 

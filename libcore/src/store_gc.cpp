@@ -67,7 +67,9 @@ Exit collect(const StoreGcOptions &options) {
       print_eviction(e, options.json, options.dry_run);
     });
   }
-  if (report.over_quota)
+  if (report.interrupted)
+    diag::warning("stopped before the store was within its limits");
+  if (report.over_quota && !report.interrupted)
     diag::warningf("pinned segments alone ({}) exceed --max-size {}",
                    human_size(report.pinned.bytes),
                    human_size(*options.max_size));
@@ -83,7 +85,8 @@ Exit collect(const StoreGcOptions &options) {
                      {"bytes_pinned", report.pinned.bytes},
                      {"followed", report.followed.count},
                      {"bytes_followed", report.followed.bytes},
-                     {"over_quota", report.over_quota}});
+                     {"over_quota", report.over_quota},
+                     {"interrupted", report.interrupted}});
   } else {
     write_raw_line(fmt::format(
         "{} {}; kept {}, of which {} pinned and {} of followed creators",
@@ -91,7 +94,7 @@ Exit collect(const StoreGcOptions &options) {
         tally_text(report.removed), tally_text(report.kept),
         tally_text(report.pinned), tally_text(report.followed)));
   }
-  return Exit::ok;
+  return report.interrupted ? Exit::interrupted : Exit::ok;
 }
 
 Exit check(const StoreGcOptions &options) {

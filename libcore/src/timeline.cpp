@@ -4,8 +4,10 @@
 
 namespace hlswarm {
 
-StreamTimeline::StreamTimeline(int wrap_bits, std::int64_t jump_limit)
-    : wrap_bits_(wrap_bits), jump_limit_(std::max<std::int64_t>(jump_limit, 1)) {}
+StreamTimeline::StreamTimeline(int wrap_bits, std::int64_t jump_limit,
+                               std::int64_t reorder_window)
+    : wrap_bits_(wrap_bits), jump_limit_(std::max<std::int64_t>(jump_limit, 1)),
+      reorder_window_(std::max<std::int64_t>(reorder_window, 0)) {}
 
 std::int64_t StreamTimeline::unwrap(std::int64_t raw,
                                     std::int64_t reference) const {
@@ -31,7 +33,10 @@ PacketTimes StreamTimeline::correct(const PacketTimes &raw) {
 
   PacketTimes out;
   bool nudged = false;
-  std::int64_t raw_dts = raw.dts != no_timestamp ? raw.dts : raw.pts;
+  const bool guessed = raw.dts == no_timestamp && raw.pts != no_timestamp;
+  // A guessed dts lies at or below the true one: a later real dts is then
+  // never behind it by more than the window, and pts stay as they are.
+  std::int64_t raw_dts = guessed ? raw.pts - reorder_window_ : raw.dts;
   if (raw_dts == no_timestamp) {
     // Nothing to go by: the packet follows the previous one.
     out.dts = first ? 0 : expected;
@@ -47,8 +52,14 @@ PacketTimes StreamTimeline::correct(const PacketTimes &raw) {
     std::int64_t dts = unwrapped + offset_;
     if (!first) {
       const bool backwards = dts <= last_dts_;
+      // Within a frame (jitter, rounding) a step back is no discontinuity;
+      // next to a guessed dts, within the reorder window neither: the
+      // guess may have been a little high.
+      const std::int64_t tolerance =
+          last_duration_ +
+          (guessed || last_dts_guessed_ ? reorder_window_ : 0);
       const bool slightly_backwards =
-          backwards && last_dts_ - dts < last_duration_;
+          backwards && last_dts_ - dts < tolerance;
       if (slightly_backwards) {
         // Jitter of less than a frame (equal dts, rounding): nudge this one
         // packet forward rather than shift the whole stream.
@@ -78,6 +89,7 @@ PacketTimes StreamTimeline::correct(const PacketTimes &raw) {
     last_duration_ = step;
   out.duration = raw.duration > 0 ? raw.duration : last_duration_;
   last_dts_ = out.dts;
+  last_dts_guessed_ = guessed;
   return out;
 }
 

@@ -1,13 +1,59 @@
 #include "hlswarm/tool.hpp"
 
+#include <cctype>
 #include <cmath>
 #include <cstdlib>
+#include <optional>
+#include <sstream>
 
 #include "hlswarm/diag.hpp"
 #include "hlswarm/paths.hpp"
 #include "hlswarm/signals.hpp"
 
 namespace hlswarm {
+namespace {
+
+// CLI11's TOML reader skips lines it cannot read, so a mangled config file
+// would silently configure nothing. This one refuses them first. Unknown
+// keys are still fine: one file serves every program.
+class StrictConfig : public CLI::ConfigTOML {
+public:
+  std::vector<CLI::ConfigItem> from_config(std::istream &input) const override {
+    std::stringstream checked;
+    std::string line;
+    for (int number = 1; std::getline(input, line); ++number) {
+      if (auto problem = line_problem(line))
+        throw CLI::ConfigError(
+            fmt::format("config file line {}: {}", number, *problem));
+      checked << line << '\n';
+    }
+    return CLI::ConfigTOML::from_config(checked);
+  }
+
+private:
+  static std::optional<std::string> line_problem(std::string_view line) {
+    auto first = line.find_first_not_of(" \t\r");
+    if (first == std::string_view::npos)
+      return std::nullopt;
+    line.remove_prefix(first);
+    if (line[0] == '#' || line[0] == ';')
+      return std::nullopt;
+    if (line[0] == '[')
+      return line.find(']') == std::string_view::npos
+                 ? std::optional<std::string>("a section without ']'")
+                 : std::nullopt;
+    auto equals = line.find('=');
+    if (equals == std::string_view::npos || equals == 0)
+      return "not a 'key = value' line";
+    for (char c : line.substr(0, equals))
+      if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '-' ||
+            c == '_' || c == '.' || c == ' ' || c == '\t' || c == '"'))
+        return "a key may hold only letters, digits, '-', '_' and '.'";
+    return std::nullopt;
+  }
+};
+
+} // namespace
 
 std::filesystem::path default_config_path() {
   if (const char *env = std::getenv("HLSWARM_CONFIG"); env && *env)
@@ -17,7 +63,8 @@ std::filesystem::path default_config_path() {
 
 Tool::Tool(std::string name, std::string description)
     : name_(std::move(name)), app_(std::move(description), name_) {
-  app_.set_version_flag("--version", std::string(HLSWARM_VERSION));
+  app_.set_version_flag("--version",
+                        name_ + " (hlswarm) " + std::string(HLSWARM_VERSION));
   app_.add_flag("-q,--quiet", common_.quiet,
                 "Print only warnings and errors on stderr");
   app_.add_flag_callback(
@@ -32,6 +79,7 @@ Tool::Tool(std::string name, std::string description)
                   "Read options from this TOML file (default: "
                   "$XDG_CONFIG_HOME/hlswarm/config.toml, if it exists)");
   app_.allow_config_extras(CLI::config_extras_mode::ignore);
+  app_.config_formatter(std::make_shared<StrictConfig>());
   app_.get_formatter()->column_width(34);
 }
 
@@ -54,12 +102,21 @@ int Tool::run(int argc, char **argv, const std::function<Exit()> &body) {
   } catch (const CLI::CallForVersion &e) {
     return app_.exit(e) == 0 ? 0 : static_cast<int>(Exit::usage);
   } catch (const CLI::FileError &e) {
-    diag::error(e.what());
+    diag::error(Error(Exit::no_input, e.what()).what());
     return static_cast<int>(Exit::no_input);
   } catch (const CLI::ParseError &e) {
-    diag::error(e.what());
+    diag::error(Error(Exit::usage, e.what()).what()); // lower-cased
     diag::note(fmt::format("run '{} --help' for usage", name_));
     return static_cast<int>(Exit::usage);
+  }
+  // A config file named by the environment must exist, as one named by
+  // --config must; CLI11 only skips a missing default.
+  if (const char *env = std::getenv("HLSWARM_CONFIG");
+      env && *env && app_.get_config_ptr()->count() == 0 &&
+      !std::filesystem::exists(env)) {
+    diag::error(fmt::format("{}: no such config file (from HLSWARM_CONFIG)",
+                            env));
+    return static_cast<int>(Exit::no_input);
   }
 
   diag::set_quiet(common_.quiet);
@@ -67,15 +124,27 @@ int Tool::run(int argc, char **argv, const std::function<Exit()> &body) {
   install_stop_handlers();
 
   try {
-    if (has_store_)
+    if (has_store_) {
       common_.store =
           store_option_.empty() ? data_home() : absolute_path(store_option_);
+      std::error_code ec;
+      if (std::filesystem::exists(common_.store, ec) &&
+          !std::filesystem::is_directory(common_.store, ec))
+        throw Error(Exit::cant_create, common_.store.string(),
+                    "not a folder (--store or HLSWARM_STORE)");
+    }
     Exit code = body();
     diag::progress_done();
     return static_cast<int>(code);
   } catch (const Error &e) {
     diag::progress_done();
-    diag::error(e.what());
+    // The program reading our stdout went away (`| head -1`, or a failed
+    // next stage that reports its own error): no message, as a program
+    // killed by SIGPIPE would print none, but still a failing exit.
+    bool stdout_gone = e.code() == Exit::io && e.subject() == "stdout" &&
+                       e.reason() == "broken pipe";
+    if (!stdout_gone)
+      diag::error(e.what());
     return static_cast<int>(e.code());
   } catch (const CLI::Error &e) { // option validation inside body
     diag::progress_done();

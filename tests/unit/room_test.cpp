@@ -29,6 +29,9 @@ TEST(RoomName, AcceptsUpTo64BytesOfCleanUtf8) {
   EXPECT_TRUE(room_name_problem("\xed\xa0\x80"));       // surrogate
   EXPECT_TRUE(room_name_problem("\xf4\x90\x80\x80"));   // above U+10FFFF
   EXPECT_TRUE(room_name_problem("cut \xe4\xb8"));       // truncated sequence
+  EXPECT_TRUE(room_name_problem(" "));
+  EXPECT_TRUE(room_name_problem(" news"));
+  EXPECT_TRUE(room_name_problem("news "));
   // 64 bytes is the bound, not 64 characters: 22 three-byte characters.
   std::string wide;
   for (int i = 0; i < 22; ++i)

@@ -172,3 +172,24 @@ TEST(CutSchedule, ALongGopDoesNotLeaveShortSegmentsBehind) {
   EXPECT_FALSE(schedule.offer(18'000'000, true));
   EXPECT_TRUE(schedule.offer(24'000'000, true));
 }
+
+TEST(StreamTimeline, DerivesAMissingDtsBelowTheRealOnesThatFollow) {
+  // Matroska with B-frames (2 frames of reorder delay): the first packets
+  // have pts only, then dts appear, starting at the first pts.
+  StreamTimeline timeline(64, 10'000, 80);
+  struct In {
+    std::int64_t pts, dts;
+  };
+  const std::vector<In> in = {{21, no_timestamp}, {101, no_timestamp},
+                              {61, 21},           {181, 61},
+                              {141, 101},         {261, 141}};
+  std::int64_t last_dts = INT64_MIN;
+  for (const In &packet : in) {
+    PacketTimes t = timeline.correct({packet.pts, packet.dts, 40});
+    EXPECT_FALSE(timeline.last_was_discontinuity()) << "pts " << packet.pts;
+    EXPECT_EQ(t.pts, packet.pts);
+    EXPECT_GT(t.dts, last_dts);
+    EXPECT_LE(t.dts, t.pts);
+    last_dts = t.dts;
+  }
+}

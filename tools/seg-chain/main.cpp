@@ -8,6 +8,8 @@
 #include "hlswarm/seg_chain.hpp"
 #include "hlswarm/tool.hpp"
 
+#include <fmt/format.h>
+
 int main(int argc, char **argv) {
   hlswarm::Tool tool("seg-chain",
                      "Hash each segment from seg-split as a BitTorrent v2 "
@@ -35,7 +37,9 @@ int main(int argc, char **argv) {
   CLI::App *verify_command = app.add_subcommand(
       "verify", "Check a chain file: signatures, links, seq order and "
                 "readable fields, optionally the segment files");
-  verify_command->add_option("CHAIN", verify.chain, "Chain file to check")
+  verify_command
+      ->add_option("CHAIN", verify.chain,
+                   "Chain file to check, or - for standard input")
       ->required();
   verify_command
       ->add_option("--segments", segments,
@@ -63,6 +67,11 @@ int main(int argc, char **argv) {
     std::optional<std::filesystem::path> key;
     if (!key_file.empty())
       key = key_file;
+    // Fallthrough (for -q and --config after a subcommand) also hands a
+    // stray word to ROOM: refuse it rather than ignore it.
+    if ((*verify_command || *key_command) && !chain.room.empty())
+      throw hlswarm::Error(hlswarm::Exit::usage,
+                           fmt::format("unexpected argument '{}'", chain.room));
     if (*verify_command) {
       if (!segments.empty())
         verify.segments = segments;

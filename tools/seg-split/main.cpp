@@ -1,9 +1,29 @@
 // seg-split: cut a media file or a live stream into HLS segments.
 #include <CLI/CLI.hpp>
 
+#include "hlswarm/error.hpp"
 #include "hlswarm/jsonl.hpp"
 #include "hlswarm/segment.hpp"
 #include "hlswarm/tool.hpp"
+
+namespace {
+
+/// A CLI11 check that runs a library parser and says what it says. No name,
+/// so --help shows the plain type ("SECONDS", not "SECONDS:POSITIVE").
+template <typename Parse> CLI::Validator check_with(Parse parse) {
+  return CLI::Validator(
+      [parse](std::string &text) -> std::string {
+        try {
+          parse(text);
+          return {};
+        } catch (const hlswarm::Error &e) {
+          return e.reason();
+        }
+      },
+      "", "");
+}
+
+} // namespace
 
 int main(int argc, char **argv) {
   hlswarm::Tool tool("seg-split",
@@ -22,7 +42,7 @@ int main(int argc, char **argv) {
                  "Target segment length in seconds; cuts fall on the first "
                  "keyframe at or after each multiple (default: 8)")
       ->type_name("SECONDS")
-      ->check(CLI::PositiveNumber);
+      ->check(check_with(hlswarm::parse_segment_duration));
   app.add_option("--name", options.name_pattern,
                  "Segment file name with one %d for the number (default: "
                  "seg%05d.ts, or seg%05d.m4s with fmp4)")
@@ -43,9 +63,9 @@ int main(int argc, char **argv) {
                  "running, ENDLIST at the end)")
       ->type_name("FILE");
   app.add_option("--start-seq", options.start_seq,
-                 "Number of the first segment (default: 0)")
+                 "Number of the first segment, 0 to 10^12 (default: 0)")
       ->type_name("N")
-      ->check(CLI::NonNegativeNumber);
+      ->check(check_with(hlswarm::parse_start_seq));
 
   return tool.run(argc, argv, [&] {
     auto result = hlswarm::split(options, [](const hlswarm::Segment &segment) {

@@ -25,6 +25,22 @@ std::string_view format_name(SegmentFormat format);
 /// The format named "mpegts" or "fmp4"; Error(usage) for anything else.
 SegmentFormat parse_segment_format(std::string_view name);
 
+/// The highest --start-seq: far beyond any stream's segment count, and far
+/// from where segment numbers could overflow.
+inline constexpr std::int64_t max_start_seq = 1'000'000'000'000;
+
+/// The longest --duration, in seconds (a day; HLS players want seconds).
+inline constexpr double max_segment_duration = 86400;
+
+/// Parses a --duration value: seconds, a number above 0 and at most
+/// max_segment_duration. Throws Error(usage) saying what is wrong, e.g.
+/// "--duration: must be a positive number of seconds, got 0".
+double parse_segment_duration(std::string_view text);
+
+/// Parses a --start-seq value: a whole number from 0 to max_start_seq.
+/// Throws Error(usage) saying what is wrong (e.g. "out of range").
+std::int64_t parse_start_seq(std::string_view text);
+
 /// How to cut.
 struct SplitOptions {
   std::string input = "-";                    ///< a media file, or "-" for stdin

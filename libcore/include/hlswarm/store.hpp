@@ -158,6 +158,8 @@ struct GcReport {
   SegmentTally followed; ///< left, of followed creators, not pinned
   /// The size quota could not be met because pinned data alone exceeds it.
   bool over_quota = false;
+  /// SIGINT or SIGTERM stopped the run between two batches.
+  bool interrupted = false;
 };
 
 /// A fault that check() found.
@@ -291,6 +293,8 @@ public:
   /// without rows, sizes, stale temporary files. With `repair`, fixes what
   /// can be fixed (removes orphan and stale files, drops rows whose file is
   /// missing or has the wrong size). Finishes removals a crash interrupted.
+  /// A stop request during the scan throws Error(interrupted), having
+  /// changed nothing.
   CheckReport check(bool repair);
 
   struct Impl;

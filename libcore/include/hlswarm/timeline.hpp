@@ -26,12 +26,20 @@ struct PacketTimes {
 ///   `jump_limit` ticks, as when streams are spliced or an encoder restarts)
 ///   is closed up: the stream continues where its previous packet ended, so
 ///   no segment gets a negative or giant duration;
+/// - a missing dts (Matroska leaves it out on the first packets) is derived
+///   from pts conservatively: `reorder_window` below it, the most a decode
+///   time can precede a presentation time, so that the real dts of the
+///   packets that follow never looks like a jump backwards;
 /// - missing timestamps are filled in from the previous packet.
-/// Decode timestamps come out strictly increasing, as muxers require.
+/// Decode timestamps come out strictly increasing, as muxers require; pts
+/// are kept as they come (on the corrected timeline) unless below the dts.
 class StreamTimeline {
 public:
   /// `wrap_bits` >= 63 means the timestamps never wrap (e.g. MP4).
-  StreamTimeline(int wrap_bits, std::int64_t jump_limit);
+  /// `reorder_window`: how far dts may lie below pts (B-frames), in ticks;
+  /// 0 for streams without reordering.
+  StreamTimeline(int wrap_bits, std::int64_t jump_limit,
+                 std::int64_t reorder_window = 0);
 
   /// The corrected times of the next packet, in decode order.
   PacketTimes correct(const PacketTimes &raw);
@@ -46,6 +54,8 @@ private:
 
   int wrap_bits_;
   std::int64_t jump_limit_;
+  std::int64_t reorder_window_;
+  bool last_dts_guessed_ = false; ///< the previous dts was derived from pts
   std::optional<std::int64_t> last_unwrapped_; ///< raw dts, unwrapped
   std::int64_t offset_ = 0;    ///< added to unwrapped times
   std::int64_t last_dts_ = 0;  ///< corrected dts of the previous packet

@@ -17,9 +17,14 @@ run 0 seg-chain verify "$T/gap.chain"
 { head -1 "$lines"; head -1 "$lines"; } > "$T/again"
 run 65 seg-chain --store "$T/again.store" --chain "$T/again.chain" room < "$T/again"
 expect_err "seq 0 again after seq 0"
+# A run may start at any seq (seg-split --start-seq after a restart into
+# the same folder); from there on it must be consecutive.
 sed 1d "$lines" > "$T/late"
-run 65 seg-chain --store "$T/late.store" --chain "$T/late.chain" room < "$T/late"
-expect_err "stdin:1: seq 1 after seq -1: segments 0..0 are missing"
+run 0 seg-chain --store "$T/late.store" --chain "$T/late.chain" room < "$T/late"
+expect_eq "$(wc -l < "$T/late.chain")" "$(wc -l < "$T/late")" "records of a run starting at seq 1"
+{ sed -n 2p "$lines"; sed -n 3p "$lines" | sed 's/"seq":2/"seq":3/'; } > "$T/late-gap"
+run 65 seg-chain --store "$T/late-gap.store" --chain "$T/late-gap.chain" room < "$T/late-gap"
+expect_err "stdin:2: seq 3 after seq 1: segments 2..2 are missing"
 
 # Broken lines.
 bad_line() { # bad_line CODE REGEX LINE

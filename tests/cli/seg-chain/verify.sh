@@ -104,3 +104,10 @@ run 66 seg-chain verify "$T/missing.chain"
 run 66 seg-chain verify "$T"
 expect_err "not a regular file"
 run 64 seg-chain verify
+
+# verify reads standard input with "-": seg-chain's own output is a chain.
+run 0 seg-chain verify - < "$T/good.chain"
+expect_out '"records":'
+sed 's/"duration":4/"duration":5/' "$T/good.chain" > "$T/edited.chain"
+run 65 seg-chain verify - < "$T/edited.chain"
+expect_err "^seg-chain: error: stdin: line 1"

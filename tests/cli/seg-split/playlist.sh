@@ -16,3 +16,16 @@ expect_eq "$(grep '^#EXTINF' "$p" | tr '\n' ' ')" "#EXTINF:4.000000, #EXTINF:4.0
 frames=$(video_packets "$p" | wc -l)
 expect_eq "$frames" 250 "video frames through the playlist"
 no_leftovers "$T/media"
+
+# A playlist that cannot be written is found out before any input is read
+# (stdin here stays open and silent), not after the first segment.
+mkfifo "$T/silent"
+exec 3<>"$T/silent"
+for bad in /proc/hlswarm-test.m3u8 "$T/in.mp4/live.m3u8" "$T/media"; do
+  run 73 timeout 20 seg-split -o "$T/never" --playlist "$bad" <"$T/silent"
+  expect_err "^seg-split: error: ${bad%/*}"
+  expect_empty_out
+  [ ! -e "$T/never" ] || fail "segments folder made with an unwritable playlist"
+done
+exec 3>&-
+no_leftovers "$T/media"

@@ -9,7 +9,7 @@ for option in --store --max-size --max-idle --dry-run --json --check --repair \
 done
 
 run 0 store-gc --version
-expect_out '^[0-9]+\.[0-9]+\.[0-9]+'
+expect_out '^store-gc \(hlswarm\) [0-9]+\.[0-9]+\.[0-9]+'
 
 for bad in 12X -5M G 1e30T ""; do
   run 64 store-gc --max-size "$bad"

@@ -1,0 +1,43 @@
+# A second run into the same folder never replaces an earlier run's
+# segments (a signed chain may point to them): it stops before reading
+# anything and says which --start-seq continues; --start-seq does. A killed
+# run's temporary files are cleaned up by the next run.
+. "$(dirname "$0")/../lib.sh"
+. "$(dirname "$0")/helpers.sh"
+
+make_video "$T/in.mp4" 4 1
+run 0 seg-split -d 2 -o "$T/k9" "$T/in.mp4"
+expect_eq "$(grep -c '"seq"' "$T/out")" 2 "segments of the first run"
+before=$(md5sum "$T/k9/seg00000.ts" "$T/k9/seg00001.ts")
+# A temporary file of a run that was killed (pid 2^22+1 is above
+# pid_max's default, so no process has it), one of a live process (ours).
+: >"$T/k9/.seg00002.ts.tmp-4194305"
+: >"$T/k9/.seg00002.ts.tmp-$$"
+
+run 73 seg-split -o "$T/k9" "$T/in.mp4"
+expect_err "^seg-split: error: $T/k9/seg00000.ts: exists \(from an earlier run\?\): continue with --start-seq 2 or use another --out folder"
+expect_empty_out
+expect_eq "$(md5sum "$T/k9/seg00000.ts" "$T/k9/seg00001.ts")" "$before" "earlier segments"
+[ ! -e "$T/k9/.seg00002.ts.tmp-4194305" ] || fail "a dead run's temporary file stayed"
+[ -e "$T/k9/.seg00002.ts.tmp-$$" ] || fail "a live process's temporary file was removed"
+rm "$T/k9/.seg00002.ts.tmp-$$"
+
+# A later segment's name taken (not the first): the run stops there, the
+# file stays as it was.
+echo precious >"$T/k9/seg00003.ts"
+run 73 seg-split -d 2 -o "$T/k9" --start-seq 2 "$T/in.mp4"
+expect_err "seg00003.ts: exists"
+expect_eq "$(cat "$T/k9/seg00003.ts")" precious "a file in the way"
+no_leftovers "$T/k9"
+rm "$T/k9/seg00003.ts" "$T/k9/seg00002.ts"
+
+# The restart recipe of the man page.
+run 0 seg-split -d 2 -o "$T/k9" --start-seq 2 "$T/in.mp4"
+expect_eq "$(segment_lines | jq -r .seq | tr '\n' ' ')" "2 3 " "numbers after --start-seq 2"
+expect_eq "$(md5sum "$T/k9/seg00000.ts" "$T/k9/seg00001.ts")" "$before" "earlier segments after the restart"
+
+# fMP4: the init segment of the earlier run is the same, so it may stay.
+run 0 seg-split -d 2 --format fmp4 -o "$T/f" "$T/in.mp4"
+run 0 seg-split -d 2 --format fmp4 -o "$T/f" --start-seq 2 "$T/in.mp4"
+expect_eq "$(segment_lines | jq -r .seq | tr '\n' ' ')" "2 3 " "fmp4 numbers after --start-seq 2"
+no_leftovers "$T/f"
