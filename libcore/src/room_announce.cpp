@@ -139,7 +139,9 @@ private:
     std::unique_lock lock(mutex_);
     while (!stopping_) {
       lock.unlock();
-      auto found = node_.find_peers(target_, std::chrono::seconds(5), 64);
+      // Short rounds: stopping waits for the round at hand (peers that
+      // answer later are picked up by the next round).
+      auto found = node_.find_peers(target_, std::chrono::milliseconds(500), 64);
       lock.lock();
       if (!found.empty())
         peers_ = std::move(found);

@@ -39,7 +39,7 @@ announce() {
   exec 3<>feed
   start_reading "$1" feed room-announce r1 --listen 127.0.0.42:0 --bootstrap "$boot" \
     --linger 0 3>&-
-  wait_for 20 grep -qs "origin hints" "$T/$1.err"
+  wait_for 60 grep -qs "origin hints" "$T/$1.err"
 }
 
 announce a1

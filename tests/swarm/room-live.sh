@@ -24,7 +24,7 @@ mkfifo feed
 exec 3<>feed   # read-write: opening it does not wait for the other end
 start_reading announce feed room-announce live --listen 127.0.0.31:0 \
   --bootstrap "$boot" --stats announce.json --linger 100 3>&-
-wait_for 20 grep -qs "origin hints" "$T/announce.err"
+wait_for 60 grep -qs "origin hints" "$T/announce.err"
 hint=$(grep -o 'x\.pe=[0-9.:]*' "$T/announce.err" | head -1)
 expect_eq "${hint%:*}" "x.pe=127.0.0.31" "origin hint"
 
