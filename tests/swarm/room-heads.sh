@@ -33,13 +33,18 @@ head_is() {
     [ "$(jq -r .seq "$T/head.json")" = "$1" ]
 }
 
-# announce N: room-announce reading fifo N (opened read-write here as fd 3)
+# announce NAME: room-announce reading the fifo "feed" (opened read-write
+# here as fd 3). Every run after the first listens on the first one's port:
+# with the node id it keeps in the store, a restarted creator is the same
+# DHT node, not a dead one that lookups would wait 15 s for.
+port=0
 announce() {
   rm -f feed; mkfifo feed
   exec 3<>feed
-  start_reading "$1" feed room-announce r1 --listen 127.0.0.42:0 --bootstrap "$boot" \
+  start_reading "$1" feed room-announce r1 --listen "127.0.0.42:$port" --bootstrap "$boot" \
     --linger 0 3>&-
   wait_for 60 grep -qs "origin hints" "$T/$1.err"
+  port=$(grep -o 'x\.pe=[0-9.:]*' "$T/$1.err" | head -1 | cut -d: -f2)
 }
 
 announce a1
@@ -89,7 +94,7 @@ cmp <(sed -n 3p a.lines) "$T/a5.out" || fail "line not passed through"
 node-probe keygen forger.json >/dev/null
 run 0 node-probe forge --dht-read-only --listen 127.0.0.43:0 --bootstrap "$boot" \
   --public "$key" --key forger.json --salt r1 --seq $(( $(field "$h2" item_seq) + 1000 )) \
-  --value 'd5:state5:ended1:ti0e1:vi1ee' --timeout 20
+  --value 'd5:state5:ended1:ti0e1:vi1ee' --timeout 40
 expect_eq "$(jq -r .stored_on "$T/out")" 0 "nodes that stored the forgery"
 h3=$(read_head)
 expect_eq "$(field "$h3" seq)" 2 "head seq after forgery"
