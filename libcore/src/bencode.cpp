@@ -44,6 +44,14 @@ public:
     return value;
   }
 
+  // One value at the start of the input; returns its length in bytes.
+  std::size_t leading() {
+    next(0);
+    if (at_ > limits_.max_bytes)
+      fail(fmt::format("value longer than {} bytes", limits_.max_bytes));
+    return at_;
+  }
+
 private:
   [[noreturn]] void fail(std::string_view reason) const {
     throw Error(Exit::data, what_,
@@ -204,6 +212,11 @@ std::string encode(const Value &value) {
 Value decode(std::string_view bytes, std::string_view what,
              const Limits &limits) {
   return Decoder(bytes, what, limits).whole();
+}
+
+std::size_t leading_value_length(std::string_view bytes, std::string_view what,
+                                 const Limits &limits) {
+  return Decoder(bytes, what, limits).leading();
 }
 
 } // namespace hlswarm::bencode

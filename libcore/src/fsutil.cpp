@@ -1,6 +1,8 @@
 #include "hlswarm/fsutil.hpp"
 
 #include <cerrno>
+#include <fstream>
+#include <sstream>
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -83,6 +85,20 @@ bool is_temporary_name(const std::filesystem::path &path) {
 void remove_quietly(const std::filesystem::path &path) {
   std::error_code ignored;
   std::filesystem::remove(path, ignored);
+}
+
+std::string read_whole_file(const std::filesystem::path &path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in)
+    throw system_error(Exit::no_input, path.string(), errno);
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(path, ec))
+    throw Error(Exit::no_input, path.string(), "not a regular file");
+  std::ostringstream content;
+  content << in.rdbuf();
+  if (in.bad())
+    throw Error(Exit::io, path.string(), "read failed");
+  return content.str();
 }
 
 } // namespace hlswarm

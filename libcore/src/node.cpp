@@ -330,6 +330,7 @@ Node::Node(NodeOptions options)
   // to wait for; saved nodes are only usable once they have answered.
   impl.dht_ready = impl.options.bootstrap.empty() && saved_nodes.empty();
   impl.session = std::make_unique<lt::session>(std::move(params));
+  impl.session->add_extension(holder_extension());
   impl.pump = std::thread([&impl] { impl.run_pump(); });
 
   // Listening is asynchronous; a port already taken or an address that is

@@ -15,6 +15,8 @@
 #include <vector>
 
 #include <libtorrent/alert.hpp>
+#include <libtorrent/client_data.hpp>
+#include <libtorrent/extensions.hpp>
 #include <libtorrent/kademlia/dht_storage.hpp>
 #include <libtorrent/session.hpp>
 #include <libtorrent/torrent_handle.hpp>
@@ -89,6 +91,25 @@ struct OwnDhtEntries {
 lt::dht::dht_storage_constructor_type
 own_entries_storage(std::shared_ptr<OwnDhtEntries> own);
 
+/// Who holds which observed torrent (Node::observe): peers that said they
+/// have every piece (have_all, or a full bitfield), by IP address. Written by
+/// a libtorrent extension on the network thread, read by Node::holders.
+struct HolderLog {
+  std::mutex mutex;
+  std::map<std::string, std::set<std::string>> holders; ///< by infohash
+};
+
+/// An observed torrent, as the extension sees it (its userdata).
+struct ObservedTorrent {
+  std::string infohash;
+  std::shared_ptr<HolderLog> log;
+};
+
+/// The session extension behind Node::observe.
+std::function<std::shared_ptr<lt::torrent_plugin>(const lt::torrent_handle &,
+                                                  lt::client_data_t)>
+holder_extension();
+
 struct Node::Impl {
   explicit Impl(NodeOptions node_options);
 
@@ -121,6 +142,8 @@ struct Node::Impl {
 
   // torrents, by v2 infohash hex
   std::map<std::string, TorrentState> torrents;
+  std::shared_ptr<HolderLog> holder_log = std::make_shared<HolderLog>();
+  std::map<std::string, std::unique_ptr<ObservedTorrent>> observed;
   TransferStats transfer;
   std::function<void(const std::string &)> complete_handler;
 

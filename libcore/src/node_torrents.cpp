@@ -9,9 +9,9 @@
 #include <libtorrent/add_torrent_params.hpp>
 #include <libtorrent/alert_types.hpp>
 #include <libtorrent/bencode.hpp>
-#include <libtorrent/create_torrent.hpp>
-#include <libtorrent/hasher.hpp>
 #include <libtorrent/hex.hpp>
+#include <libtorrent/peer_connection_handle.hpp>
+#include <libtorrent/settings_pack.hpp>
 #include <libtorrent/torrent_flags.hpp>
 #include <libtorrent/torrent_info.hpp>
 #include <libtorrent/torrent_status.hpp>
@@ -19,24 +19,21 @@
 #include "hlswarm/diag.hpp"
 #include "hlswarm/error.hpp"
 #include "hlswarm/paths.hpp"
+#include "hlswarm/segment_torrent.hpp"
+#include "hlswarm/text_encoding.hpp"
 
 namespace hlswarm {
 
 namespace {
 
 constexpr int block_size = 16 * 1024;
-constexpr int largest_single_piece = 16 * 1024 * 1024;
 
 std::string hex_of(const lt::sha256_hash &hash) {
   return lt::aux::to_hex(hash);
 }
 
-// A torrent_info from a bare info dict: libtorrent parses .torrent files,
-// so the dict is wrapped as the "info" of one.
-std::shared_ptr<lt::torrent_info> torrent_from_info_dict(std::string_view info_dict) {
-  std::string torrent_file = "d4:info";
-  torrent_file += info_dict;
-  torrent_file += 'e';
+// A torrent_info from a .torrent file's bytes (one file, v2).
+std::shared_ptr<lt::torrent_info> torrent_from_file_bytes(const std::string &torrent_file) {
   lt::error_code ec;
   auto info = std::make_shared<lt::torrent_info>(
       lt::span<char const>(torrent_file.data(),
@@ -57,6 +54,15 @@ std::shared_ptr<lt::torrent_info> torrent_from_info_dict(std::string_view info_d
   return info;
 }
 
+// A torrent_info from a bare info dict: libtorrent parses .torrent files,
+// so the dict is wrapped as the "info" of one.
+std::shared_ptr<lt::torrent_info> torrent_from_info_dict(std::string_view info_dict) {
+  std::string torrent_file = "d4:info";
+  torrent_file += info_dict;
+  torrent_file += 'e';
+  return torrent_from_file_bytes(torrent_file);
+}
+
 // The file's size: total_size() counts the padding libtorrent adds.
 std::int64_t content_size(const lt::torrent_info &info) {
   return info.files().file_size(lt::file_index_t(0));
@@ -65,34 +71,13 @@ std::int64_t content_size(const lt::torrent_info &info) {
 } // namespace
 
 std::string make_v2_info_dict(const std::filesystem::path &file, int piece_size) {
-  std::error_code error;
-  auto size = std::filesystem::file_size(file, error);
-  if (error)
-    throw system_error(Exit::no_input, file.string(), error.value());
-  if (size == 0)
-    throw Error(Exit::data, file.string(), "empty file");
-  if (piece_size == 0) {
-    piece_size = block_size;
-    while (static_cast<std::uint64_t>(piece_size) < size && piece_size < largest_single_piece)
-      piece_size *= 2;
-  }
-  lt::file_storage files;
-  files.add_file(file.filename().string(), static_cast<std::int64_t>(size));
-  lt::create_torrent creator(files, piece_size, lt::create_torrent::v2_only);
-  lt::error_code ec;
-  lt::set_piece_hashes(creator, absolute_path(file).parent_path().string(), ec);
-  if (ec)
-    throw Error(Exit::io, file.string(), error_text(ec));
-  lt::entry torrent = creator.generate();
-  std::string info;
-  lt::bencode(std::back_inserter(info), torrent["info"]);
-  return info;
+  return hash_v2_file(file, file.filename().string(),
+                      static_cast<std::uint32_t>(piece_size))
+      .info_dict;
 }
 
 std::string v2_infohash(std::string_view info_dict) {
-  lt::hasher256 h(lt::span<char const>(info_dict.data(),
-                                       static_cast<std::ptrdiff_t>(info_dict.size())));
-  return hex_of(h.final());
+  return to_hex(digest_bytes(sha256(info_dict)));
 }
 
 std::string Node::Impl::infohash_of(const lt::torrent_handle &handle) const {
@@ -130,6 +115,17 @@ std::string Node::seed(const std::filesystem::path &file, std::string_view info_
     throw Error(Exit::data, file.string(),
                 fmt::format("is {} bytes, its info dict says {}", size, content_size(*info)));
 
+  if (info->num_pieces() > 1) {
+    // A torrent of several pieces is verified piece by piece against its
+    // piece layer, which the info dict does not carry: the seed makes it
+    // from the file (milliseconds) and serves it to downloaders (BEP 52
+    // hash requests).
+    SegmentTorrent hashed = hash_v2_file(file, info->name(),
+                                         static_cast<std::uint32_t>(info->piece_length()));
+    if (hashed.info_dict != info_dict)
+      throw Error(Exit::data, file.string(), "does not match its info dict");
+    info = torrent_from_file_bytes(hashed.torrent_file());
+  }
   auto &impl = *impl_;
   std::string infohash = hex_of(info->info_hashes().v2);
   {
@@ -167,35 +163,51 @@ std::string Node::seed(const std::filesystem::path &file, std::string_view info_
   return infohash;
 }
 
-std::string Node::download(std::string_view info_dict, const std::filesystem::path &file,
-                           const std::vector<HostPort> &peers) {
-  auto info = torrent_from_info_dict(info_dict);
-  auto &impl = *impl_;
+namespace {
+
+// Adds a torrent to fetch into `file` from `peers` (and the options'),
+// or, with `observed`, only to see who holds it (Node::observe).
+std::string add_fetching(Node::Impl &impl, std::shared_ptr<lt::torrent_info> info,
+                         const std::filesystem::path &file,
+                         const std::vector<HostPort> &peers,
+                         ObservedTorrent *observed) {
   std::string infohash = hex_of(info->info_hashes().v2);
-  std::string name = info->name();
   auto params = torrent_params(info, file);
   for (const auto &peer : impl.peers)
     params.peers.push_back(peer);
   for (const auto &peer : peers)
     params.peers.push_back(to_endpoint(peer, "peer"));
-  lt::error_code ec;
+  if (observed) {
+    params.flags |= lt::torrent_flags::upload_mode;
+    params.userdata = lt::client_data_t(observed);
+  }
   {
     std::lock_guard lock(impl.mutex);
-    auto &record = impl.transfer.torrent(infohash);
-    record.name = name;
-    record.size = static_cast<std::uint64_t>(content_size(*info));
-    if (record.added_ms == 0)
-      record.added_ms = unix_time_ms();
+    if (!observed) {
+      auto &record = impl.transfer.torrent(infohash);
+      record.name = info->name();
+      record.size = static_cast<std::uint64_t>(content_size(*info));
+      if (record.added_ms == 0)
+        record.added_ms = unix_time_ms();
+    }
     auto &state = impl.torrents[infohash];
     state.piece_length = info->piece_length();
     state.total_size = content_size(*info);
   }
+  lt::error_code ec;
   lt::torrent_handle handle = impl.session->add_torrent(std::move(params), ec);
   if (ec)
     throw Error(Exit::cant_create, file.string(), error_text(ec));
   std::lock_guard lock(impl.mutex);
   impl.torrents[infohash].handle = handle;
   return infohash;
+}
+
+} // namespace
+
+std::string Node::download(std::string_view info_dict, const std::filesystem::path &file,
+                           const std::vector<HostPort> &peers) {
+  return add_fetching(*impl_, torrent_from_info_dict(info_dict), file, peers, nullptr);
 }
 
 void Node::connect_peers(const std::string &infohash, const std::vector<HostPort> &peers) {
@@ -241,6 +253,100 @@ void Node::remove(const std::string &infohash) {
     impl_->torrents.erase(it);
   }
   impl_->session->remove_torrent(handle);
+}
+
+std::string Node::observe(std::string_view info_dict,
+                          const std::vector<HostPort> &peers) {
+  auto info = torrent_from_info_dict(info_dict);
+  auto &impl = *impl_;
+  std::string infohash = hex_of(info->info_hashes().v2);
+  ObservedTorrent *observed = nullptr;
+  {
+    std::lock_guard lock(impl.mutex);
+    if (impl.observed.empty()) {
+      // Both sides of an observer's connection only upload, and libtorrent
+      // drops such a connection as redundant when the extension handshakes
+      // are read, before the peer's have_all; an observing node keeps it
+      // (the peer may still close it, after sending have_all).
+      lt::settings_pack keep;
+      keep.set_bool(lt::settings_pack::close_redundant_connections, false);
+      impl.session->apply_settings(std::move(keep));
+    }
+    auto &slot = impl.observed[infohash];
+    if (!slot)
+      slot = std::make_unique<ObservedTorrent>(ObservedTorrent{infohash, impl.holder_log});
+    observed = slot.get();
+  }
+  // Upload mode writes nothing, so the file name is never used.
+  return add_fetching(impl, std::move(info),
+                      std::filesystem::temp_directory_path() / "hlswarm-observe" / infohash,
+                      peers, observed);
+}
+
+std::vector<std::string> Node::holders(const std::string &infohash) const {
+  std::lock_guard lock(impl_->holder_log->mutex);
+  const auto &log = impl_->holder_log->holders;
+  auto it = log.find(infohash);
+  if (it == log.end())
+    return {};
+  return {it->second.begin(), it->second.end()};
+}
+
+namespace {
+
+// A peer that has all of an observed torrent says so right after the
+// handshake (have_all with the fast extension, else a full bitfield). The
+// connection may not last: both sides only upload, and one of them closes
+// it as redundant, so the message is caught here rather than read later
+// from the peer list.
+class HolderPeerPlugin final : public lt::peer_plugin {
+public:
+  HolderPeerPlugin(const ObservedTorrent &torrent, std::string ip)
+      : torrent_(torrent), ip_(std::move(ip)) {}
+  bool on_have_all() override {
+    note();
+    return false;
+  }
+  bool on_bitfield(const lt::bitfield &pieces) override {
+    if (pieces.size() > 0 && pieces.all_set())
+      note();
+    return false;
+  }
+
+private:
+  void note() {
+    std::lock_guard lock(torrent_.log->mutex);
+    torrent_.log->holders[torrent_.infohash].insert(ip_);
+  }
+  const ObservedTorrent &torrent_;
+  std::string ip_;
+};
+
+class HolderTorrentPlugin final : public lt::torrent_plugin {
+public:
+  explicit HolderTorrentPlugin(const ObservedTorrent &torrent) : torrent_(torrent) {}
+  std::shared_ptr<lt::peer_plugin>
+  new_connection(const lt::peer_connection_handle &peer) override {
+    return std::make_shared<HolderPeerPlugin>(torrent_,
+                                              peer.remote().address().to_string());
+  }
+
+private:
+  const ObservedTorrent &torrent_;
+};
+
+} // namespace
+
+std::function<std::shared_ptr<lt::torrent_plugin>(const lt::torrent_handle &,
+                                                  lt::client_data_t)>
+holder_extension() {
+  return [](const lt::torrent_handle &, lt::client_data_t userdata)
+             -> std::shared_ptr<lt::torrent_plugin> {
+    auto *observed = userdata.get<ObservedTorrent>();
+    if (!observed)
+      return nullptr;
+    return std::make_shared<HolderTorrentPlugin>(*observed);
+  };
 }
 
 void Node::Impl::handle_torrent_alert(lt::alert *alert) {

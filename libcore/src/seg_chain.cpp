@@ -1,7 +1,6 @@
 #include "hlswarm/seg_chain.hpp"
 
 #include <cmath>
-#include <fstream>
 #include <iostream>
 #include <sstream>
 #include <unistd.h>
@@ -10,6 +9,7 @@
 
 #include "hlswarm/chain.hpp"
 #include "hlswarm/diag.hpp"
+#include "hlswarm/fsutil.hpp"
 #include "hlswarm/identity.hpp"
 #include "hlswarm/jsonl.hpp"
 #include "hlswarm/line_input.hpp"
@@ -77,35 +77,6 @@ SplitLine parse_split_line(const Json &object, const std::string &where) {
   return line;
 }
 
-Room room_from_argument(const std::string &text, const Identity &identity) {
-  if (looks_like_uri(text)) {
-    RoomUri uri = parse_room_uri(text, Exit::usage);
-    if (!(uri.room.creator == identity.public_key()))
-      throw Error(Exit::usage, fmt::format("room '{}'", text),
-                  fmt::format("it belongs to creator {}, but the key is {} "
-                              "(use --key with that creator's key file)",
-                              public_key_hex(uri.room.creator),
-                              identity.public_key_hex()));
-    return uri.room;
-  }
-  if (auto problem = room_name_problem(text))
-    throw Error(Exit::usage, fmt::format("room '{}'", text), *problem);
-  return Room{identity.public_key(), text};
-}
-
-std::string read_whole_file(const std::filesystem::path &path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in)
-    throw system_error(Exit::no_input, path.string(), errno);
-  std::error_code ec;
-  if (!std::filesystem::is_regular_file(path, ec))
-    throw Error(Exit::no_input, path.string(), "not a regular file");
-  std::ostringstream content;
-  content << in.rdbuf();
-  if (in.bad())
-    throw Error(Exit::io, path.string(), "read failed");
-  return content.str();
-}
 
 // The creator's side of the store: the room is recorded and pinned (a
 // creator keeps their own broadcasts until they unpin them), each segment is
@@ -171,6 +142,22 @@ private:
 };
 
 } // namespace
+
+Room room_from_argument(const std::string &text, const Identity &identity) {
+  if (looks_like_uri(text)) {
+    RoomUri uri = parse_room_uri(text, Exit::usage);
+    if (!(uri.room.creator == identity.public_key()))
+      throw Error(Exit::usage, fmt::format("room '{}'", text),
+                  fmt::format("it belongs to creator {}, but the key is {} "
+                              "(use --key with that creator's key file)",
+                              public_key_hex(uri.room.creator),
+                              identity.public_key_hex()));
+    return uri.room;
+  }
+  if (auto problem = room_name_problem(text))
+    throw Error(Exit::usage, fmt::format("room '{}'", text), *problem);
+  return Room{identity.public_key(), text};
+}
 
 std::filesystem::path default_chain_path(const std::filesystem::path &store,
                                          const Room &room) {

@@ -65,10 +65,11 @@ struct FileDescriptor {
 // BEP 52: leaves are padded with zero hashes up to a power of two. Reducing
 // a layer with the pad hash of its level standing in for a missing right
 // sibling gives the same root without building the padding.
-Sha256 merkle_root(std::vector<Sha256> layer, BlockHasher &hasher,
-                   std::string *piece_layer) {
-  constexpr std::size_t levels_below_piece = 2; // 64 KiB / 16 KiB = 2^2
-  static_assert(segment_piece_size == segment_block_size << levels_below_piece);
+Sha256 merkle_root(std::vector<Sha256> layer, std::uint32_t piece_length,
+                   BlockHasher &hasher, std::string *piece_layer) {
+  std::size_t levels_below_piece = 0; // piece = 2^levels blocks
+  while ((segment_block_size << levels_below_piece) < piece_length)
+    ++levels_below_piece;
   bool wants_piece_layer = layer.size() > (std::size_t{1} << levels_below_piece);
   Sha256 pad{};
   std::size_t level = 0;
@@ -109,11 +110,27 @@ std::string encode_segment_info(const SegmentInfoDict &info) {
   return encode(Dict{{"file tree", std::move(tree)},
                      {"meta version", 2},
                      {"name", info.name},
-                     {"piece length", static_cast<std::int64_t>(segment_piece_size)}});
+                     {"piece length", static_cast<std::int64_t>(info.piece_length)}});
 }
+
+namespace {
+bool valid_piece_length(std::int64_t length) {
+  return length >= segment_block_size && length <= max_piece_size &&
+         (length & (length - 1)) == 0;
+}
+} // namespace
 
 SegmentInfoDict decode_segment_info(std::string_view info_dict,
                                 std::string_view what, Exit code) {
+  SegmentInfoDict info = decode_v2_info_dict(info_dict, what, code);
+  if (info.piece_length != segment_piece_size)
+    throw Error(code, what, fmt::format("segment info dict: piece length is not {}",
+                                        segment_piece_size));
+  return info;
+}
+
+SegmentInfoDict decode_v2_info_dict(std::string_view info_dict,
+                                    std::string_view what, Exit code) {
   auto fail = [&](std::string_view reason) {
     return Error(code, what, fmt::format("segment info dict: {}", reason));
   };
@@ -129,9 +146,12 @@ SegmentInfoDict decode_segment_info(std::string_view info_dict,
                  "piece length");
     if (top.at("meta version").integer("meta version") != 2)
       throw fail("meta version is not 2");
-    if (top.at("piece length").integer("piece length") != segment_piece_size)
-      throw fail(fmt::format("piece length is not {}", segment_piece_size));
+    std::int64_t piece_length = top.at("piece length").integer("piece length");
+    if (!valid_piece_length(piece_length))
+      throw fail(fmt::format("piece length {} is not a power of two from {} to {}",
+                             piece_length, segment_block_size, max_piece_size));
     SegmentInfoDict info;
+    info.piece_length = static_cast<std::uint32_t>(piece_length);
     info.name = top.at("name").string("name");
     if (auto problem = segment_name_problem(info.name))
       throw fail(fmt::format("name: {}", *problem));
@@ -173,9 +193,18 @@ std::string SegmentTorrent::torrent_file() const {
 }
 
 SegmentTorrent hash_segment(const std::filesystem::path &path) {
+  return hash_v2_file(path, path.filename().string(), segment_piece_size);
+}
+
+SegmentTorrent hash_v2_file(const std::filesystem::path &path,
+                            std::string_view name, std::uint32_t piece_length) {
   const std::string subject = path.string();
+  if (piece_length != 0 && !valid_piece_length(piece_length))
+    throw Error(Exit::software, subject,
+                fmt::format("piece length {} is not a power of two from {} to {}",
+                            piece_length, segment_block_size, max_piece_size));
   SegmentTorrent torrent;
-  torrent.info.name = path.filename().string();
+  torrent.info.name = std::string(name);
   if (auto problem = segment_name_problem(torrent.info.name))
     throw Error(Exit::data, subject, *problem);
 
@@ -226,8 +255,14 @@ SegmentTorrent hash_segment(const std::filesystem::path &path) {
   }
   if (total != size)
     throw Error(Exit::data, subject, "file changed size while it was hashed");
+  if (piece_length == 0) {
+    piece_length = segment_block_size;
+    while (piece_length < size && piece_length < max_piece_size)
+      piece_length *= 2;
+  }
   torrent.info.size = size;
-  torrent.info.pieces_root = merkle_root(std::move(leaves), hasher,
+  torrent.info.piece_length = piece_length;
+  torrent.info.pieces_root = merkle_root(std::move(leaves), piece_length, hasher,
                                          &torrent.piece_layer);
   torrent.info_dict = encode_segment_info(torrent.info);
   return torrent;

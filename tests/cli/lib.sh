@@ -60,3 +60,28 @@ wait_for() {
     sleep "$poll_interval"   # between checks of the condition, not instead of one
   done
 }
+
+# check_docs TOOL [SUBCOMMAND...]: every option in TOOL's --help (and each
+# subcommand's) is in man/TOOL.1 and in the bash, zsh and fish completions;
+# the man page has EXAMPLES and EXIT STATUS; the completions parse.
+check_docs() {
+  local tool=$1; shift
+  local top options option section sub
+  top=$(cd "$HLSWARM_TESTS/.." && pwd)
+  options=$( { "$tool" --help; for sub in "$@"; do "$tool" "$sub" --help; done; } |
+    grep -oE -- '--[a-z][a-z-]+' | sort -u)
+  [ -n "$options" ] || fail "no options found in --help"
+  for option in $options; do
+    [ "$option" = --help ] && continue
+    grep -qF -- "${option//-/\\-}" "$top/man/$tool.1" || fail "man/$tool.1 lacks $option"
+    grep -qF -- "$option" "$top/completions/bash/$tool" || fail "bash completion lacks $option"
+    grep -qF -- "$option" "$top/completions/zsh/_$tool" || fail "zsh completion lacks $option"
+    grep -qF -- "-l ${option#--}" "$top/completions/fish/$tool.fish" || fail "fish completion lacks $option"
+  done
+  for section in "EXIT STATUS" EXAMPLES; do
+    grep -q "^\.SH $section" "$top/man/$tool.1" || fail "man page lacks $section"
+  done
+  bash -n "$top/completions/bash/$tool"
+  if command -v zsh >/dev/null; then zsh -n "$top/completions/zsh/_$tool"; fi
+  if command -v fish >/dev/null; then fish -n "$top/completions/fish/$tool.fish"; fi
+}

@@ -20,6 +20,14 @@ start() {
   pids[$name]=$!
 }
 
+# start_reading NAME INPUT CMD...: like start, with stdin from INPUT (a
+# background command's stdin would otherwise be /dev/null).
+start_reading() {
+  local name=$1 input=$2; shift 2
+  timeout "$process_limit" "$@" <"$input" >"$T/$name.out" 2>"$T/$name.err" &
+  pids[$name]=$!
+}
+
 # first_line NAME SECONDS: waits for the process's first line of stdout and
 # prints it; fails (showing its stderr) if it exits or SECONDS pass first.
 first_line() {

@@ -11,6 +11,9 @@
 //   node-probe seed FILE (--info-out FILE | --info FILE) [--linger S]
 //   node-probe download --info FILE --out FILE [--peer IP:PORT]...
 //   node-probe member --public HEX --room NAME [--find N]
+//   node-probe follow --public HEX --room NAME --out DIR [--origin IP:PORT]...
+//                     [--count N] [--all] [--interval-ms N]
+//   node-probe head --public HEX --room NAME [--min-seq N]
 #include <chrono>
 #include <fstream>
 #include <sstream>
@@ -28,6 +31,8 @@
 #include "hlswarm/fsutil.hpp"
 #include "hlswarm/jsonl.hpp"
 #include "hlswarm/node.hpp"
+#include "hlswarm/chain.hpp"
+#include "hlswarm/room_head.hpp"
 #include "hlswarm/signals.hpp"
 #include "hlswarm/tool.hpp"
 #include "hlswarm/transfer_stats.hpp"
@@ -64,6 +69,8 @@ struct ProbeOptions {
   std::string out;
   std::string room;
   int find = 0;
+  std::vector<std::string> origins;
+  bool all = false;
 };
 
 std::string read_file(const std::string &path) {
@@ -325,6 +332,156 @@ Exit member(const ProbeOptions &o) {
   return Exit::ok;
 }
 
+Room room_of(const ProbeOptions &o) {
+  auto key = public_key_from_hex(o.public_hex);
+  if (!key)
+    throw Error(Exit::usage, "--public", "expected 64 hex digits");
+  return Room{*key, o.room};
+}
+
+// Reads the room head once it has at least --min-seq (a room head's item
+// seq, not its record seq): prints what a viewer learns from it.
+Exit head(const ProbeOptions &o) {
+  Room room = room_of(o);
+  auto key = from_hex<32>(o.public_hex, "--public");
+  Node node(node_options(o));
+  auto deadline = std::chrono::steady_clock::now() + ms(o.timeout);
+  while (!stop_requested()) {
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0)
+      return Exit::unavailable;
+    auto item = node.get_item(key, o.room, left);
+    if (item && item->seq >= o.min_seq) {
+      RoomHead h = decode_room_head(item->value, room, "head");
+      Json origins = Json::array();
+      for (const auto &origin : h.origins)
+        origins.push_back(origin.to_string());
+      write_json_line({{"v", 1}, {"item_seq", item->seq},
+                       {"state", std::string(to_string(h.state))},
+                       {"seq", h.seq ? Json(*h.seq) : Json(nullptr)},
+                       {"has_record", !h.record.empty()},
+                       {"chain", h.chain_info.empty() ? "" : v2_infohash(h.chain_info)},
+                       {"origins", origins}, {"bytes", item->value.size()},
+                       {"seen_ms", unix_time_ms()}});
+      return Exit::ok;
+    }
+    if (o.min_seq == 0)
+      return Exit::unavailable;
+  }
+  return Exit::interrupted;
+}
+
+// A plain viewer (before peer-fetch exists): joins the room, reads the
+// head, fetches and checks the chain torrent, downloads each newly
+// announced segment (--all: every segment from seq 0) into --out, and
+// prints a JSON line per segment with its timing. Ends after the end
+// record or --count segments, then seeds for --linger seconds.
+Exit follow(const ProbeOptions &o) {
+  Room room = room_of(o);
+  auto key = from_hex<32>(o.public_hex, "--public");
+  ProbeOptions with_origins = o;
+  for (const auto &origin : o.origins)
+    with_origins.bootstrap.push_back(origin);
+  Node node(node_options(with_origins));
+  auto target = membership_target(key, o.room);
+  node.announce(target);
+  write_json_line({{"v", 1}, {"ready_ms", unix_time_ms()},
+                   {"listen", node.listen_endpoints().front().to_string()}});
+  std::filesystem::create_directories(o.out);
+  const auto deadline = std::chrono::steady_clock::now() + ms(o.timeout);
+  auto left = [&] {
+    return std::max(std::chrono::milliseconds(0),
+                    std::chrono::duration_cast<std::chrono::milliseconds>(
+                        deadline - std::chrono::steady_clock::now()));
+  };
+  std::vector<HostPort> neighbours;
+  auto next_lookup = std::chrono::steady_clock::now();
+  std::optional<SignedRecord> last;
+  std::vector<SignedRecord> chain;
+  std::int64_t item_seq = -1;
+  int segments = 0, chain_fetches = 0;
+  auto peers_for = [&](const RoomHead &h) {
+    std::vector<HostPort> peers = h.origins;
+    for (const auto &origin : o.origins)
+      peers.push_back(parse_host_port(origin, "--origin"));
+    peers.insert(peers.end(), neighbours.begin(), neighbours.end());
+    return peers;
+  };
+  auto fetch_chain = [&](const RoomHead &h) {
+    auto file = std::filesystem::path(o.out) / fmt::format(".chain-{}", chain_fetches++);
+    auto infohash = node.download(h.chain_info, file, peers_for(h));
+    if (!node.wait_complete(infohash, left()))
+      throw Error(Exit::unavailable, "chain torrent", "not fetched in time");
+    chain = read_chain_records(read_file(file.string()), room, "chain torrent");
+    write_json_line({{"v", 1}, {"chain_records", chain.size()}, {"verified", true},
+                     {"head_seq", *h.seq}, {"fetched_ms", unix_time_ms()}});
+  };
+  while (!stop_requested() && left().count() > 0) {
+    if (std::chrono::steady_clock::now() >= next_lookup) {
+      if (auto found = node.find_peers(target, 1000ms, 64); !found.empty())
+        neighbours = found;
+      next_lookup = std::chrono::steady_clock::now() + 30s;
+    }
+    auto item = node.get_item(key, o.room, std::min(left(), std::chrono::milliseconds(3000)));
+    auto seen_ms = unix_time_ms();
+    if (!item || item->seq <= item_seq) {
+      wait_for_stop(std::chrono::milliseconds(o.interval_ms > 0 ? o.interval_ms : 100));
+      continue;
+    }
+    item_seq = item->seq;
+    RoomHead h = decode_room_head(item->value, room, "head");
+    if (!h.seq)
+      continue;
+    std::int64_t from = last ? last->fields.seq + 1 : (o.all ? 0 : *h.seq);
+    if (!last && (o.all || chain.empty()))
+      fetch_chain(h);
+    for (std::int64_t seq = from; seq <= *h.seq && !stop_requested(); ++seq) {
+      SignedRecord record;
+      if (seq == *h.seq && !h.record.empty()) {
+        record = decode_record(h.record, "head record");
+      } else {
+        if (static_cast<std::size_t>(seq) >= chain.size())
+          fetch_chain(h);
+        if (static_cast<std::size_t>(seq) >= chain.size())
+          throw Error(Exit::data, "chain torrent", "shorter than the head");
+        record = chain[static_cast<std::size_t>(seq)];
+      }
+      if (last)
+        if (auto problem = link_problem(&*last, record))
+          throw Error(Exit::data, fmt::format("seq {}", seq), *problem);
+      last = record;
+      if (record.fields.end) {
+        write_json_line({{"v", 1}, {"seq", seq}, {"end", true}});
+        linger(o.linger);
+        return Exit::ok;
+      }
+      auto info = decode_segment_info(record.fields.info_dict, "record");
+      auto file = std::filesystem::path(o.out) / info.name;
+      auto infohash = node.download(record.fields.info_dict, file, peers_for(h));
+      bool complete = node.wait_complete(infohash, left());
+      Json torrent = Json::object();
+      auto stats = node.stats();
+      for (const auto &t : stats["torrents"])
+        if (t["infohash"] == infohash)
+          torrent = t;
+      write_json_line({{"v", 1}, {"seq", seq}, {"path", file.string()},
+                       {"complete", complete}, {"bytes", torrent.value("downloaded_bytes", std::int64_t{0})},
+                       {"item_seq", item->seq}, {"head_seen_ms", seen_ms},
+                       {"added_ms", torrent.value("added_ms", std::int64_t{0})},
+                       {"first_byte_ms", torrent.value("first_byte_ms", std::int64_t{0})},
+                       {"complete_ms", torrent.value("complete_ms", std::int64_t{0})}});
+      if (!complete)
+        return Exit::temp_fail;
+      if (++segments == o.count) {
+        linger(o.linger);
+        return Exit::ok;
+      }
+    }
+  }
+  return stop_requested() ? Exit::interrupted : Exit::unavailable;
+}
+
 } // namespace
 
 int main(int argc, char **argv) {
@@ -389,7 +546,29 @@ int main(int argc, char **argv) {
   member_cmd->add_option("--room", o.room)->required();
   member_cmd->add_option("--find", o.find);
 
+  auto *follow_cmd = app.add_subcommand("follow", "follow a room like a viewer");
+  network(follow_cmd);
+  follow_cmd->add_option("--public", o.public_hex)->required();
+  follow_cmd->add_option("--room", o.room)->required();
+  follow_cmd->add_option("--out", o.out)->required();
+  follow_cmd->add_option("--origin", o.origins, "origin IP:PORT (as x.pe)");
+  auto *follow_count = follow_cmd->add_option("--count", o.count,
+                                              "segments to download (default: until the end)");
+  follow_cmd->add_flag("--all", o.all, "every segment from seq 0, not only new ones");
+  follow_cmd->add_option("--interval-ms", o.interval_ms, "pause between head lookups");
+  auto *head_cmd = app.add_subcommand("head", "read and decode a room head");
+  network(head_cmd);
+  head_cmd->add_option("--public", o.public_hex)->required();
+  head_cmd->add_option("--room", o.room)->required();
+  head_cmd->add_option("--min-seq", o.min_seq, "wait for an item seq at least this");
+
   return tool.run(argc, argv, [&] {
+    if (*follow_cmd) {
+      if (follow_count->count() == 0)
+        o.count = 0;
+      return follow(o);
+    }
+    if (*head_cmd) return head(o);
     if (*keygen_cmd) return keygen(o);
     if (*bootstrap_cmd) return bootstrap(o);
     if (*put_cmd) return put(o);

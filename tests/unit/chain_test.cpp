@@ -6,6 +6,8 @@
 
 #include <gtest/gtest.h>
 
+#include "record_fixtures.hpp"
+
 #include "hlswarm/jsonl.hpp"
 #include "hlswarm/line_input.hpp"
 #include "hlswarm/text_encoding.hpp"
@@ -13,31 +15,6 @@
 using namespace hlswarm;
 
 namespace {
-
-Identity creator() {
-  std::array<char, 32> seed;
-  seed.fill(3);
-  return Identity::from_seed(seed);
-}
-
-SignedRecord make_record(const Identity &identity, const SignedRecord *previous,
-                         bool end = false, std::string room = "room") {
-  RecordFields fields;
-  fields.room = {identity.public_key(), std::move(room)};
-  if (previous) {
-    fields.seq = previous->fields.seq + 1;
-    fields.prev = previous->id;
-  }
-  fields.end = end;
-  if (!end) {
-    fields.start_us = 8'000'000 * fields.seq;
-    fields.duration_us = 7'960'000;
-    fields.size = 1234;
-    fields.info_dict = encode_segment_info(
-        {"seg" + std::to_string(fields.seq) + ".ts", 1234, sha256("x")});
-  }
-  return sign_record(fields, identity);
-}
 
 std::string path_for(const SignedRecord &record) {
   return record.fields.end ? ""

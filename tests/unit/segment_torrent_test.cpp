@@ -37,10 +37,11 @@ protected:
 };
 
 // What libtorrent makes for the same file: the reference for BEP 52.
-bencode::Dict libtorrent_torrent(const std::filesystem::path &path) {
+bencode::Dict libtorrent_torrent(const std::filesystem::path &path,
+                                 std::uint32_t piece_size = segment_piece_size) {
   lt::file_storage files;
   lt::add_files(files, path.string());
-  lt::create_torrent creator(files, static_cast<int>(segment_piece_size),
+  lt::create_torrent creator(files, static_cast<int>(piece_size),
                              lt::create_torrent::v2_only);
   lt::error_code ec;
   lt::set_piece_hashes(creator, path.parent_path().string(), ec);
@@ -143,4 +144,36 @@ TEST(SegmentInfoDict, DecoderRejectsAnythingButTheOneForm) {
            good + "e", good.substr(1), std::string(2000, 'd'),
        })
     EXPECT_THROW(decode_segment_info(bad, "t"), Error);
+}
+
+// The one v2 builder with other piece sizes (the chain torrent, the node's
+// one-piece torrents) still makes what libtorrent makes.
+TEST_F(SegmentFiles, OtherPieceSizesMatchLibtorrentToo) {
+  for (std::uint32_t piece : {16u * 1024, 256u * 1024, 4u * 1024 * 1024})
+    for (std::size_t size : {std::size_t{1000}, std::size_t{100'000},
+                             std::size_t{700'000}}) {
+      auto path = write("f-" + std::to_string(piece) + "-" + std::to_string(size),
+                        size, static_cast<unsigned>(size + piece));
+      SegmentTorrent ours = hash_v2_file(path, path.filename().string(), piece);
+      bencode::Dict theirs = libtorrent_torrent(path, piece);
+      EXPECT_EQ(ours.info_dict, bencode::encode(theirs.at("info"))) << piece << " " << size;
+      std::string their_layer;
+      if (auto layers = theirs.find("piece layers"); layers != theirs.end())
+        for (const auto &[root, layer] : layers->second.dict("piece layers"))
+          their_layer = layer.string("layer");
+      EXPECT_EQ(ours.piece_layer, their_layer) << piece << " " << size;
+      EXPECT_EQ(decode_v2_info_dict(ours.info_dict, "t"), ours.info);
+    }
+}
+
+TEST_F(SegmentFiles, PieceLengthZeroIsOnePieceAndANameOfItsOwn) {
+  auto path = write("whatever.bin", 100'000);
+  SegmentTorrent torrent = hash_v2_file(path, "chain.records", 0);
+  EXPECT_EQ(torrent.info.piece_length, 128u * 1024);
+  EXPECT_EQ(torrent.info.name, "chain.records");
+  EXPECT_TRUE(torrent.piece_layer.empty());
+  EXPECT_THROW(decode_segment_info(torrent.info_dict, "t"), Error)
+      << "a segment's pieces are 64 KiB";
+  EXPECT_THROW(hash_v2_file(path, "x", 3000), Error);
+  EXPECT_THROW(hash_v2_file(path, "a/b", 0), Error);
 }

@@ -68,4 +68,10 @@ struct Limits {
 Value decode(std::string_view bytes, std::string_view what,
              const Limits &limits = {});
 
+/// The length of the one canonical value at the start of `bytes` (what
+/// follows it is not read): how a file of values written one after another
+/// is split. Checks as decode() does, `limits.max_bytes` bounding that value.
+std::size_t leading_value_length(std::string_view bytes, std::string_view what,
+                                 const Limits &limits = {});
+
 } // namespace hlswarm::bencode

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <filesystem>
+#include <string>
 #include <string_view>
 
 namespace hlswarm {
@@ -28,6 +29,10 @@ std::filesystem::path temporary_name_for(const std::filesystem::path &final);
 
 /// True for names made by temporary_name_for (for clean-up after a crash).
 bool is_temporary_name(const std::filesystem::path &path);
+
+/// The whole content of a regular file. Error(no_input) if it is missing,
+/// unreadable or not a regular file, Error(io) if reading fails.
+std::string read_whole_file(const std::filesystem::path &path);
 
 /// Removes a file; a missing file is not an error.
 void remove_quietly(const std::filesystem::path &path);

@@ -156,11 +156,12 @@ DhtTarget membership_target(const PublicKey &key, std::string_view room_name);
 /// 40 lowercase hex digits of a DHT target.
 std::string to_hex(const DhtTarget &target);
 
-/// A BitTorrent v2 info dict (bencoded) for one file, with `piece_size`
-/// bytes per piece (0: the smallest power of two >= 16 KiB that holds the
-/// whole file in one piece, up to 16 MiB; one piece means the info dict alone
-/// verifies every 16 KiB block and no piece layers are needed). Throws
-/// Error(no_input/io).
+/// A BitTorrent v2 info dict (bencoded) for one file, named by its file
+/// name, with `piece_size` bytes per piece (0: the smallest power of two
+/// >= 16 KiB that holds the whole file in one piece, up to 16 MiB; one piece
+/// means the info dict alone verifies every 16 KiB block and no piece layers
+/// are needed). hash_v2_file (segment_torrent.hpp) does the work. Throws
+/// Error(no_input/io/data).
 std::string make_v2_info_dict(const std::filesystem::path &file,
                               int piece_size = 0);
 
@@ -270,6 +271,17 @@ public:
 
   /// Stops serving a torrent (the file stays).
   void remove(const std::string &infohash);
+
+  /// Adds the torrent described by `info_dict` only to see who holds it:
+  /// in libtorrent's upload mode it requests nothing and stores nothing,
+  /// but the peers it connects to (`peers` at once) send their bitfields.
+  /// Returns the infohash; holders() then counts.
+  std::string observe(std::string_view info_dict,
+                      const std::vector<HostPort> &peers);
+
+  /// The distinct peer IP addresses connected to the torrent that have all
+  /// of it (seeds), as seen now.
+  std::vector<std::string> holders(const std::string &infohash) const;
 
   /// The transfer statistics so far (see TransferStats::to_json).
   nlohmann::json stats() const;

@@ -9,6 +9,7 @@
 #include <string>
 
 #include "hlswarm/error.hpp"
+#include "hlswarm/identity.hpp"
 #include "hlswarm/room.hpp"
 
 namespace hlswarm {
@@ -21,6 +22,10 @@ struct ChainOptions {
   std::filesystem::path store;
   std::chrono::milliseconds drain = std::chrono::seconds(5);
 };
+
+/// The room `text` names for this creator: a room name, or a room URI
+/// whose key must be `identity`'s. Error(usage) otherwise.
+Room room_from_argument(const std::string &text, const Identity &identity);
 
 /// The default chain file of `room`:
 ///   <store>/chains/<creator key hex>/<percent-encoded name>.chain

@@ -48,21 +48,33 @@ inline constexpr std::size_t max_segment_name_bytes = 128;
 /// control characters.
 std::optional<std::string> segment_name_problem(std::string_view name);
 
-/// What the info dict of a segment torrent says.
+/// The largest piece a v2 torrent of ours has (16 MiB): a file up to this
+/// size can be one piece, verified by its info dict alone.
+inline constexpr std::uint32_t max_piece_size = 16 * 1024 * 1024;
+
+/// What the info dict of a single-file v2 torrent says (a segment torrent,
+/// the chain torrent).
 struct SegmentInfoDict {
   std::string name;    ///< plain file name, never a path
   std::uint64_t size = 0;
   Sha256 pieces_root{}; ///< merkle root over the 16 KiB blocks
+  std::uint32_t piece_length = segment_piece_size;
   bool operator==(const SegmentInfoDict &other) const = default;
 };
 
 /// The canonical bencoded info dict:
 ///   d9:file treed<name>d0:d6:lengthi<size>e11:pieces root32:<root>eee
-///    12:meta versioni2e4:name<name>12:piece lengthi65536ee
+///    12:meta versioni2e4:name<name>12:piece lengthi<piece length>ee
 std::string encode_segment_info(const SegmentInfoDict &info);
 
-/// Reads an info dict from untrusted bytes: canonical bencode of exactly
-/// the form above (at most 1024 bytes), or Error(code) saying what is wrong.
+/// Reads a single-file v2 info dict from untrusted bytes: canonical bencode
+/// of exactly the form above (at most 1024 bytes), a piece length that is a
+/// power of two from 16 KiB to 16 MiB, or Error(code) saying what is wrong.
+SegmentInfoDict decode_v2_info_dict(std::string_view info_dict,
+                                    std::string_view what,
+                                    Exit code = Exit::data);
+
+/// decode_v2_info_dict, and the piece length must be segment_piece_size.
 SegmentInfoDict decode_segment_info(std::string_view info_dict,
                                 std::string_view what, Exit code = Exit::data);
 
@@ -76,9 +88,18 @@ struct SegmentTorrent {
   std::string torrent_file() const;
 };
 
-/// Hashes the file at `path` (named by its file name in the info dict).
-/// Error(no_input) if it cannot be read, Error(data) if it is empty, larger
-/// than max_segment_bytes, changes size while read, or has a bad name.
+/// Hashes the file at `path` as a single-file v2 torrent named `name`,
+/// with `piece_length` bytes per piece (a power of two from 16 KiB to
+/// 16 MiB; 0: the smallest that holds the whole file in one piece, up to
+/// 16 MiB). The one v2 builder of hlswarm: segments, the chain torrent and
+/// make_v2_info_dict all use it. Error(no_input) if the file cannot be
+/// read, Error(data) if it is empty, larger than max_segment_bytes, changes
+/// size while read, or `name` is not a plain file name.
+SegmentTorrent hash_v2_file(const std::filesystem::path &path,
+                            std::string_view name, std::uint32_t piece_length);
+
+/// A segment torrent: hash_v2_file with the file's own name and
+/// segment_piece_size.
 SegmentTorrent hash_segment(const std::filesystem::path &path);
 
 } // namespace hlswarm

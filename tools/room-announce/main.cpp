@@ -1,0 +1,107 @@
+// room-announce: open a room and serve each new segment the moment it exists.
+//
+//   room-announce create NAME [--vod]
+//   seg-split ... | seg-chain ROOM | room-announce [options] ROOM
+//   room-announce status URI [--json]
+#include <unistd.h>
+
+#include "hlswarm/room_announce.hpp"
+#include "hlswarm/tool.hpp"
+
+int main(int argc, char **argv) {
+  hlswarm::Tool tool("room-announce",
+                     "Serve a room: each record from seg-chain on stdin is "
+                     "seeded, added to the chain torrent and announced in "
+                     "the room head on the DHT, then passed on to stdout");
+  CLI::App &app = tool.app();
+  tool.add_store_option();
+
+  hlswarm::AnnounceOptions announce;
+  hlswarm::NetworkOptions network;
+  std::string linger, timeout = "20s";
+  bool listen_given = false;
+  app.add_option("ROOM", announce.room,
+                 "Room name, or room URI hlswarm://KEY/NAME whose KEY is "
+                 "this creator's");
+  app.add_option("--key", announce.key_file,
+                 "Creator key file (default: $XDG_CONFIG_HOME/hlswarm/"
+                 "identity.key, created on first use)")
+      ->type_name("FILE");
+  auto *listen = app.add_option("--listen", network.listen,
+                                "Listen for peers and DHT traffic on IP:PORT "
+                                "(default 0.0.0.0:6881; status: a free port)")
+                     ->type_name("IP:PORT");
+  auto *bootstrap = app.add_option("--bootstrap", network.bootstrap,
+                 "DHT bootstrap node HOST:PORT (repeatable; default "
+                 "$HLSWARM_BOOTSTRAP, else the public DHT routers)")
+      ->type_name("HOST:PORT");
+  app.add_flag("--no-bootstrap", network.no_bootstrap,
+               "No bootstrap node: start a private DHT that viewers join "
+               "through this node (its x.pe origin hints)")
+      ->excludes(bootstrap);
+  app.add_option("--peer", network.peers,
+                 "Connect every torrent to this peer IP:PORT (repeatable)")
+      ->type_name("IP:PORT");
+  app.add_flag("--dht-loopback", network.dht_loopback,
+               "Test setting: let a whole DHT swarm live on 127.0.0.x "
+               "(also HLSWARM_DHT_LOOPBACK=1)");
+  app.add_option("--stats", network.stats_file,
+                 "Write transfer statistics (JSON) to FILE every 2 s and at "
+                 "exit")
+      ->type_name("FILE");
+  app.add_option("--linger", linger,
+                 "After the end record keep serving for DURATION (90s, 15m; "
+                 "0: exit at once); default: until interrupted")
+      ->type_name("DURATION");
+
+  hlswarm::CreateRoomOptions create;
+  CLI::App *create_command = app.add_subcommand(
+      "create", "Create a room (and the creator key on first use), pin it in "
+                "the store and print its URI");
+  create_command->add_option("NAME", create.name, "Room name (1-64 bytes of UTF-8)")
+      ->required();
+  create_command->add_flag("--vod", create.vod,
+                           "A video-on-demand room (a prepared video) rather "
+                           "than a live one");
+
+  hlswarm::StatusOptions status;
+  CLI::App *status_command = app.add_subcommand(
+      "status", "Show what a viewer would see of a room: state, head seq, "
+                "segments, and how many peers hold each segment");
+  status_command->add_option("URI", status.uri,
+                             "Room URI (x.pe origin hints are used)")
+      ->required();
+  status_command->add_flag("--json", status.json, "Print one JSON object");
+  status_command->add_option("--timeout", timeout,
+                             "Give up finding the room after DURATION "
+                             "(default 20s)")
+      ->type_name("DURATION");
+  app.require_subcommand(0, 1);
+  create_command->fallthrough();
+  status_command->fallthrough();
+
+  return tool.run(argc, argv, [&]() -> hlswarm::Exit {
+    listen_given = listen->count() > 0;
+    if (*create_command) {
+      create.key_file = announce.key_file;
+      create.store = tool.common().store;
+      return hlswarm::create_room(create, stdout);
+    }
+    if (*status_command) {
+      if (!listen_given)
+        network.listen = "0.0.0.0:0";
+      status.network = network;
+      status.timeout = hlswarm::parse_duration(timeout, "--timeout");
+      return hlswarm::room_status(status, stdout);
+    }
+    if (announce.room.empty())
+      throw hlswarm::Error(hlswarm::Exit::usage,
+                           "a ROOM (name or room URI) is required; see "
+                           "'room-announce --help'");
+    announce.store = tool.common().store;
+    announce.network = network;
+    if (!linger.empty())
+      announce.linger = hlswarm::parse_duration(linger, "--linger");
+    return hlswarm::announce_room(announce, STDIN_FILENO, stdout);
+  });
+}
