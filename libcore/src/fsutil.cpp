@@ -11,6 +11,10 @@
 namespace hlswarm {
 
 void make_dirs(const std::filesystem::path &dir) {
+  // "" is the parent of a bare file name ("key", "live.m3u8"): the current
+  // folder, which exists.
+  if (dir.empty())
+    return;
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);
   if (ec)
@@ -20,7 +24,9 @@ void make_dirs(const std::filesystem::path &dir) {
 }
 
 void fsync_path(const std::filesystem::path &path) {
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  // "" is the parent folder of a bare file name: the current folder.
+  const char *name = path.empty() ? "." : path.c_str();
+  int fd = ::open(name, O_RDONLY | O_CLOEXEC);
   if (fd < 0)
     throw system_error(Exit::io, path.string(), errno);
   int rc = ::fsync(fd);
@@ -35,8 +41,7 @@ void commit_file(const std::filesystem::path &temporary,
   fsync_path(temporary);
   if (::rename(temporary.c_str(), final.c_str()) != 0)
     throw system_error(Exit::cant_create, final.string(), errno);
-  auto folder = final.parent_path();
-  fsync_path(folder.empty() ? std::filesystem::path(".") : folder);
+  fsync_path(final.parent_path());
 }
 
 void write_file_atomically(const std::filesystem::path &path,

@@ -61,3 +61,7 @@ TEST(MakeDirs, FailsWithCantCreateUnderAFile) {
   }
   fs::remove_all(dir);
 }
+
+TEST(MakeDirs, AcceptsTheEmptyParentOfABareFileName) {
+  EXPECT_NO_THROW(make_dirs(std::filesystem::path("key").parent_path()));
+}

@@ -9,6 +9,7 @@
 namespace hlswarm {
 
 /// Creates `dir` and its parents; Error(cant_create) with the reason if not.
+/// An empty path (the parent of a bare file name) is the current folder.
 void make_dirs(const std::filesystem::path &dir);
 
 /// fsync(2) on a file or folder; Error(io) on failure.

@@ -107,3 +107,7 @@ exec 3>&-
 wait "$first" || fail "first seg-chain failed: $(cat "$T/first.out")"
 
 run 64 seg-chain --no-such-option room
+
+# A key file named without a folder is made in the current folder.
+(cd "$T" && run 0 seg-chain key --key bare.key)
+[ -f "$T/bare.key" ] || fail "seg-chain key --key bare.key made no key file"
