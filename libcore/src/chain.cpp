@@ -152,18 +152,22 @@ ChainSummary read_chain(std::string_view content, std::string_view what,
     if (auto problem = link_problem(summary.last ? &summary.last->record : nullptr,
                                     entry.record))
       throw Error(Exit::data, what, fmt::format("{}: {}", where, *problem));
-    ++summary.records;
-    if (!entry.record.fields.end) {
-      ++summary.segments;
-      summary.bytes += entry.record.fields.size;
-      summary.timeline_end_us =
-          entry.record.fields.start_us + entry.record.fields.duration_us;
-    }
     if (each)
       each(entry);
-    summary.last = std::move(entry);
+    summary.add(std::move(entry));
   }
   return summary;
+}
+
+void ChainSummary::add(ChainEntry entry) {
+  ++records;
+  if (!entry.record.fields.end) {
+    ++segments;
+    bytes += entry.record.fields.size;
+    timeline_end_us =
+        entry.record.fields.start_us + entry.record.fields.duration_us;
+  }
+  last = std::move(entry);
 }
 
 ChainFile::ChainFile(const std::filesystem::path &path) : path_(path) {
@@ -255,14 +259,7 @@ std::string ChainFile::append(const ChainEntry &entry) {
   if (::fdatasync(fd_) != 0)
     throw system_error(Exit::io, subject, errno);
   summary_.complete_bytes += text.size();
-  ++summary_.records;
-  if (!entry.record.fields.end) {
-    ++summary_.segments;
-    summary_.bytes += entry.record.fields.size;
-    summary_.timeline_end_us =
-        entry.record.fields.start_us + entry.record.fields.duration_us;
-  }
-  summary_.last = entry;
+  summary_.add(entry);
   return line;
 }
 

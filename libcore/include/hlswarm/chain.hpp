@@ -54,6 +54,9 @@ struct ChainSummary {
   std::size_t complete_bytes = 0;    ///< bytes up to the last newline
   std::size_t torn_bytes = 0;        ///< bytes after it (a torn last line)
   bool ended() const { return last && last->record.fields.end; }
+  /// Counts `entry` (already checked to follow `last`) and makes it last.
+  /// Byte counts (complete_bytes, torn_bytes) are the reader's business.
+  void add(ChainEntry entry);
 };
 
 /// Checks that `next` may follow `previous` (nullptr: `next` is the first):
