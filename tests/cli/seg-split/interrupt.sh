@@ -12,7 +12,12 @@ stop_with() {
     -c:v libx264 -preset ultrafast -tune zerolatency -g 25 -keyint_min 25 -sc_threshold 0 \
     -c:a aac -b:a 64k -f mpegts - >"$T/pipe-$signal" 2>/dev/null &
   local encoder=$!
-  seg-split -d 1 -o "$dir" --playlist "$dir/index.m3u8" <"$T/pipe-$signal" >"$T/out" 2>"$T/err" &
+  # Emptied here, not by the background job's redirection: otherwise the
+  # previous run's first line could be seen before this seg-split has even
+  # started, and the signal would hit a process with no handler yet (exit
+  # 143, seen once in CI).
+  : >"$T/out"
+  seg-split -d 1 -o "$dir" --playlist "$dir/index.m3u8" <"$T/pipe-$signal" >>"$T/out" 2>"$T/err" &
   local splitter=$!
   first_line() { grep -q '"seq":0,' "$T/out"; }
   wait_for 20 first_line
