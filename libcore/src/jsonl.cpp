@@ -6,22 +6,25 @@
 
 namespace hlswarm {
 
-void write_raw_line(std::string_view line, std::FILE *out) {
-  std::string text(line);
-  text += '\n';
+void write_raw_line(std::string_view line, std::FILE *out, Flush flush) {
   errno = 0;
-  if (std::fwrite(text.data(), 1, text.size(), out) != text.size() ||
-      std::fflush(out) != 0) {
+  if (std::fwrite(line.data(), 1, line.size(), out) != line.size() ||
+      std::fputc('\n', out) == EOF ||
+      (flush == Flush::line && std::fflush(out) != 0)) {
     int saved = errno ? errno : EIO;
     throw system_error(Exit::io, out == stdout ? "stdout" : "output", saved);
   }
 }
 
-void write_json_line(const Json &object, std::FILE *out) {
+void write_json_line(const Json &object, std::FILE *out, Flush flush) {
   // Replace invalid UTF-8 rather than throw: a file name from disk is not
   // guaranteed to be valid UTF-8 and must not abort a broadcast.
   write_raw_line(object.dump(-1, ' ', false, Json::error_handler_t::replace),
-                 out);
+                 out, flush);
+}
+
+std::string json_quoted(std::string_view text) {
+  return Json(text).dump(-1, ' ', false, Json::error_handler_t::replace);
 }
 
 JsonLineReader::JsonLineReader(std::istream &in, std::string source)

@@ -489,9 +489,9 @@ SegmentInfo Store::add_segment(const NewSegment &segment) {
     // The rename happens under the write lock: store-gc --check, which looks
     // for files without rows under the same lock, never sees it halfway.
     try {
+      // An unfinished removal of an older copy leaves this one alone: its
+      // row will own the name (rule 2).
       commit_file(temporary, final);
-      // An unfinished removal of an older copy must not unlink this one.
-      db.statement("DELETE FROM removals WHERE file = ?1").bind(1, relative).run();
       added.infohash = infohash;
       added.room = segment.room;
       added.seq = segment.seq;
@@ -527,6 +527,7 @@ bool Store::remove_segment(std::string_view infohash_text) {
   auto &db = *impl_->db;
   auto infohash = hex_key(infohash_text, "infohash");
   std::string file;
+  std::int64_t removal = 0;
   {
     sqlite::WriteTransaction transaction(db);
     auto key = infohash_bytes(infohash);
@@ -540,12 +541,10 @@ bool Store::remove_segment(std::string_view infohash_text) {
     db.statement("DELETE FROM segments WHERE " HLSWARM_SEGMENT_IS("?1"))
         .bind_blob(1, key)
         .run();
-    db.statement("INSERT INTO removals (file) VALUES (?1) ON CONFLICT DO NOTHING")
-        .bind(1, file)
-        .run();
+    removal = impl_->note_removals({file});
     transaction.commit();
   }
-  impl_->finish_removals({file});
+  impl_->finish_removals(removal);
   return true;
 }
 
@@ -553,6 +552,7 @@ bool Store::remove_segment(RoomId room, std::int64_t seq) {
   impl_->require_writable();
   auto &db = *impl_->db;
   std::string file;
+  std::optional<std::int64_t> removal;
   {
     sqlite::WriteTransaction transaction(db);
     auto &query = db.statement(
@@ -575,15 +575,12 @@ bool Store::remove_segment(RoomId room, std::int64_t seq) {
     if (last_use) {
       file = segment_file_name(infohash, "." + extension);
       db.statement("DELETE FROM segments WHERE id = ?1").bind(1, id).run();
-      db.statement(
-            "INSERT INTO removals (file) VALUES (?1) ON CONFLICT DO NOTHING")
-          .bind(1, file)
-          .run();
+      removal = impl_->note_removals({file});
     }
     transaction.commit();
   }
-  if (!file.empty())
-    impl_->finish_removals({file});
+  if (removal)
+    impl_->finish_removals(*removal);
   return true;
 }
 
@@ -600,41 +597,111 @@ std::vector<SegmentUse> Store::segment_uses(std::string_view infohash) {
   return uses;
 }
 
-void Store::Impl::finish_removals(const std::vector<std::string> &files) {
-  if (files.empty())
-    return;
-  sqlite::WriteTransaction transaction(*db);
-  auto &pending = db->statement("SELECT 1 FROM removals WHERE file = ?1");
-  auto &done = db->statement("DELETE FROM removals WHERE file = ?1");
-  std::string failure;
+namespace {
+
+std::vector<std::string> split_lines(std::string_view text) {
+  std::vector<std::string> lines;
+  while (!text.empty()) {
+    auto end = text.find('\n');
+    auto line = text.substr(0, end);
+    if (!line.empty())
+      lines.emplace_back(line);
+    if (end == std::string_view::npos)
+      break;
+    text.remove_prefix(end + 1);
+  }
+  return lines;
+}
+
+} // namespace
+
+std::int64_t Store::Impl::note_removals(const std::vector<std::string> &files) {
+  std::string listed;
   for (const auto &file : files) {
-    pending.reset();
-    pending.bind(1, file);
-    if (!pending.step())
-      continue; // an add took the name back meanwhile
-    pending.reset();
+    listed += file;
+    listed += '\n';
+  }
+  db->statement("INSERT INTO pending_removals (files) VALUES (?1)")
+      .bind(1, listed)
+      .run();
+  return db->last_insert_rowid();
+}
+
+bool Store::Impl::file_has_row(const std::string &file) {
+  fs::path relative(file);
+  auto stem = relative.stem().string();
+  auto extension = relative.extension().string();
+  auto key = infohash_bytes(stem);
+  if (key.empty() || extension.size() < 2 ||
+      file != segment_file_name(stem, extension))
+    return false; // not a name any row would have
+  auto &owner = db->statement(
+      "SELECT 1 FROM segments WHERE " HLSWARM_SEGMENT_IS("?1") " AND ext = ?2");
+  owner.bind_blob(1, key).bind(2, extension.substr(1));
+  bool owned = owner.step();
+  owner.reset();
+  return owned;
+}
+
+void Store::Impl::finish_removals(std::int64_t id) {
+  sqlite::WriteTransaction transaction(*db);
+  auto &read = db->statement("SELECT files FROM pending_removals WHERE id = ?1");
+  read.bind(1, id);
+  if (!read.step()) {
+    read.reset();
+    return; // finished by another program meanwhile
+  }
+  auto files = split_lines(read.text(0));
+  read.reset();
+  std::string failure;
+  std::vector<std::string> failed;
+  for (const auto &file : files) {
+    if (file_has_row(file))
+      continue; // added again meanwhile: its new file stays
     auto path = absolute(file);
     if (::unlink(path.c_str()) != 0 && errno != ENOENT) {
       failure = fmt::format("{}: {}", path.string(), std::strerror(errno));
-      continue; // stays pending; the next gc or repair tries again
+      failed.push_back(file); // stays pending; the next gc or repair retries
     }
-    done.reset();
-    done.bind(1, file).run();
   }
-  pending.reset();
+  if (failed.empty()) {
+    db->statement("DELETE FROM pending_removals WHERE id = ?1").bind(1, id).run();
+  } else {
+    std::string left;
+    for (const auto &file : failed)
+      left += file + '\n';
+    db->statement("UPDATE pending_removals SET files = ?2 WHERE id = ?1")
+        .bind(1, id)
+        .bind(2, left)
+        .run();
+  }
   transaction.commit();
   if (!failure.empty())
     throw Error(Exit::io, failure);
 }
 
 std::int64_t Store::Impl::finish_all_removals() {
-  std::vector<std::string> files;
-  auto &query = db->statement("SELECT file FROM removals");
-  while (query.step())
-    files.push_back(query.text(0));
+  std::vector<std::int64_t> ids;
+  std::int64_t files = 0;
+  auto &query = db->statement("SELECT id, files FROM pending_removals");
+  while (query.step()) {
+    ids.push_back(query.integer(0));
+    files += static_cast<std::int64_t>(split_lines(query.text(1)).size());
+  }
   query.reset();
-  finish_removals(files);
-  return static_cast<std::int64_t>(files.size());
+  for (auto id : ids)
+    finish_removals(id);
+  return files;
+}
+
+std::vector<std::string> Store::Impl::pending_removal_files() {
+  std::vector<std::string> files;
+  auto &query = db->statement("SELECT files FROM pending_removals");
+  while (query.step())
+    for (auto &file : split_lines(query.text(0)))
+      files.push_back(std::move(file));
+  query.reset();
+  return files;
 }
 
 std::optional<SegmentInfo> Store::find_segment(std::string_view infohash) {

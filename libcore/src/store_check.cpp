@@ -3,8 +3,10 @@
 // can take seconds on a big store; each suspect is then looked at again
 // under the lock, where no add or removal is halfway, so programs running
 // at the same time are never reported as faults.
+#include <algorithm>
 #include <cerrno>
 #include <csignal>
+#include <optional>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -42,22 +44,19 @@ std::optional<std::uint64_t> size_on_disk(const fs::path &path) {
   return static_cast<std::uint64_t>(info.st_size);
 }
 
-/// Whether a file under segments/ belongs to a row (or to a removal not
-/// yet finished): its name must be exactly where that row puts its file.
-bool file_is_owned(sqlite::Database &db, const fs::path &relative) {
-  auto stem = relative.stem().string();
-  auto extension = relative.extension().string();
-  auto key = infohash_bytes(stem);
-  auto &owner = db.statement(
-      "SELECT 1 FROM segments WHERE " HLSWARM_SEGMENT_IS("?2") " AND ext = ?3 "
-      "UNION ALL SELECT 1 FROM removals WHERE file = ?1");
-  owner.bind(1, relative.string());
-  if (!key.empty() && extension.size() > 1 &&
-      relative.string() == segment_file_name(stem, extension))
-    owner.bind_blob(2, key).bind(3, extension.substr(1));
-  bool owned = owner.step();
-  owner.reset();
-  return owned;
+/// Whether a file under segments/ belongs to a row or to a removal not yet
+/// finished (`pending`, sorted).
+bool file_is_owned(Store::Impl &impl, const std::vector<std::string> &pending,
+                   const std::string &relative) {
+  return impl.file_has_row(relative) ||
+         std::binary_search(pending.begin(), pending.end(), relative);
+}
+
+/// The files of pending removals, sorted for file_is_owned.
+std::vector<std::string> sorted_pending_removals(Store::Impl &impl) {
+  auto files = impl.pending_removal_files();
+  std::sort(files.begin(), files.end());
+  return files;
 }
 
 struct Suspect {
@@ -193,25 +192,21 @@ DELETE FROM segments WHERE id NOT IN
       found.emplace_back(unused.integer(0), std::move(file));
     }
     unused.reset();
-    if (transaction) {
+    if (transaction && !found.empty()) {
       auto &drop = db.statement("DELETE FROM segments WHERE id = ?1");
-      auto &remember = db.statement(
-          "INSERT INTO removals (file) VALUES (?1) ON CONFLICT DO NOTHING");
+      std::vector<std::string> files;
       for (std::size_t i = 0; i < found.size(); ++i) {
         drop.reset();
         drop.bind(1, found[i].first).run();
-        remember.reset();
-        remember.bind(1, found[i].second).run();
+        files.push_back(found[i].second);
         auto &problem = report.problems[report.problems.size() - found.size() + i];
         problem.repaired = true;
         problem.detail += "; removed";
       }
+      auto removal = impl.note_removals(files);
       transaction->commit();
       transaction.reset();
-      std::vector<std::string> files;
-      for (auto &[id, file] : found)
-        files.push_back(file);
-      impl.finish_removals(files);
+      impl.finish_removals(removal);
     }
   }
 
@@ -259,7 +254,8 @@ INSERT INTO segment_totals (id, segments, bytes)
   if (repair && !impl.options.read_only)
     report.pending_removals = impl.finish_all_removals();
   else
-    report.pending_removals = db.query_integer("SELECT count(*) FROM removals");
+    report.pending_removals =
+        static_cast<std::int64_t>(impl.pending_removal_files().size());
 
   std::vector<Suspect> suspects;
   // Rows whose file is missing or of the wrong size.
@@ -292,6 +288,7 @@ INSERT INTO segment_totals (id, segments, bytes)
   // Files without a row (and not waiting for their unlink), and stale
   // temporary files.
   {
+    auto pending = sorted_pending_removals(impl);
     std::error_code ec;
     auto top = impl.folder / "segments";
     for (fs::recursive_directory_iterator it(top, ec), end; !ec && it != end;
@@ -308,7 +305,7 @@ INSERT INTO segment_totals (id, segments, bytes)
           suspects.push_back({StoreFault::stale_temporary, relative, "", 0, false});
         continue;
       }
-      if (!file_is_owned(db, relative))
+      if (!file_is_owned(impl, pending, relative))
         suspects.push_back({StoreFault::orphan_file, relative, "", 0, false});
     }
     if (ec && ec != std::errc::no_such_file_or_directory)
@@ -319,12 +316,12 @@ INSERT INTO segment_totals (id, segments, bytes)
 
   // Each suspect again, under the write lock.
   std::vector<std::string> removals;
+  std::optional<std::int64_t> removal;
   {
     sqlite::WriteTransaction transaction(db);
+    auto pending = sorted_pending_removals(impl);
     auto &row = db.statement("SELECT bytes, ext FROM segments WHERE " HLSWARM_SEGMENT_IS("?1"));
     auto &drop = db.statement("DELETE FROM segments WHERE " HLSWARM_SEGMENT_IS("?1"));
-    auto &remember = db.statement(
-        "INSERT INTO removals (file) VALUES (?1) ON CONFLICT DO NOTHING");
     for (const auto &suspect : suspects) {
       auto path = impl.absolute(suspect.file);
       auto size = size_on_disk(path);
@@ -354,11 +351,8 @@ INSERT INTO segment_totals (id, segments, bytes)
         if (repair) {
           drop.reset();
           drop.bind_blob(1, suspect.infohash).run();
-          if (size) {
-            remember.reset();
-            remember.bind(1, suspect.file).run();
+          if (size)
             removals.push_back(suspect.file);
-          }
           problem.repaired = true;
           problem.detail += suspect.pinned ? "; row dropped (pinned data lost)"
                                            : "; row dropped";
@@ -368,7 +362,7 @@ INSERT INTO segment_totals (id, segments, bytes)
       case StoreFault::orphan_file: {
         if (!size)
           continue;
-        bool owned = file_is_owned(db, suspect.file);
+        bool owned = file_is_owned(impl, pending, suspect.file);
         if (owned)
           continue;
         problem.detail = fmt::format("{} bytes, no row refers to it", *size);
@@ -397,9 +391,12 @@ INSERT INTO segment_totals (id, segments, bytes)
       }
       report.problems.push_back(std::move(problem));
     }
+    if (!removals.empty())
+      removal = impl.note_removals(removals);
     transaction.commit();
   }
-  impl.finish_removals(removals);
+  if (removal)
+    impl.finish_removals(*removal);
   return report;
 }
 

@@ -8,15 +8,20 @@
 // in batches, so memory stays bounded whatever the store's size, and each
 // batch is one write transaction, so programs adding segments at the same
 // time wait a fraction of a second, not the length of the whole run.
+//
+// Files are unlinked on a second thread (unlinking costs about as much as
+// all the database work), only after the deletion of their rows is durable
+// (a crash leaves a pending removal to finish, never a row without its
+// file), and only under the write lock, after checking that no row owns the
+// name again: an add of the same content between two batches takes it back.
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
-#include <cstring>
 #include <fcntl.h>
-#include <future>
 #include <limits>
+#include <thread>
 #include <unistd.h>
 #include <unordered_map>
-#include <unordered_set>
 
 #include <fmt/format.h>
 
@@ -38,36 +43,81 @@ constexpr std::int64_t batch_size = 32768;
 /// The page cache while evicting, in KiB: room for one batch's pages.
 constexpr int gc_cache_kib = 64 * 1024;
 
-/// Unlinks segment files relative to the store folder, through descriptors
-/// of their fan-out folders (no path walk from the root for each file).
-/// Touches no SQLite state, so it may run on a second thread.
-class FileUnlinker {
+/// A file whose row is deleted, to unlink, and the pending removal (a row
+/// of pending_removals) that lists it.
+struct PendingFile {
+  std::string file;
+  std::int64_t removal = 0;
+};
+
+/// Unlinks segment files relative to the store folder on a thread of its
+/// own, through descriptors of their fan-out folders (no path walk from the
+/// root for each file), until it has done them all or is told to stop.
+/// Touches no SQLite state.
+class BackgroundUnlinker {
 public:
-  explicit FileUnlinker(std::filesystem::path folder) : folder_(std::move(folder)) {}
-  ~FileUnlinker() {
+  explicit BackgroundUnlinker(std::filesystem::path folder)
+      : folder_(std::move(folder)) {}
+  ~BackgroundUnlinker() {
+    if (thread_.joinable()) {
+      stop_ = true;
+      thread_.join();
+    }
     for (auto &[name, fd] : folders_)
       if (fd >= 0)
         ::close(fd);
   }
-  FileUnlinker(const FileUnlinker &) = delete;
-  FileUnlinker &operator=(const FileUnlinker &) = delete;
+  BackgroundUnlinker(const BackgroundUnlinker &) = delete;
+  BackgroundUnlinker &operator=(const BackgroundUnlinker &) = delete;
 
-  /// For each file: gone now (unlinked, or missing already)?
-  std::vector<char> unlink_all(const std::vector<std::string> &files) {
-    std::vector<char> gone;
-    gone.reserve(files.size());
-    for (const auto &file : files) {
-      auto slash = file.rfind('/');
-      int dir = slash == std::string::npos ? AT_FDCWD
-                                           : folder_fd(file.substr(0, slash));
-      int rc = dir >= 0 ? ::unlinkat(dir, file.c_str() + slash + 1, 0)
-                        : ::unlink((folder_ / file).c_str());
-      gone.push_back(rc == 0 || errno == ENOENT);
+  /// Starts unlinking `files`, in order.
+  void start(std::vector<PendingFile> files) {
+    files_ = std::move(files);
+    gone_.clear();
+    stop_ = false;
+    thread_ = std::thread([this] {
+      for (const auto &pending : files_) {
+        if (stop_.load(std::memory_order_relaxed))
+          break;
+        gone_.push_back(unlink_file(pending.file));
+      }
+    });
+  }
+
+  struct Outcome {
+    std::vector<PendingFile> gone;        ///< unlinked, or missing already
+    std::vector<PendingFile> not_reached; ///< stopped before these
+  };
+  /// Waits for the thread: until it has done every file (`Finish::all`),
+  /// or only for the file at hand (`Finish::soon`). A file whose unlink
+  /// failed is in neither list: it stays a pending removal.
+  enum class Finish { all, soon };
+  Outcome finish(Finish how) {
+    Outcome outcome;
+    if (!thread_.joinable())
+      return outcome;
+    if (how == Finish::soon)
+      stop_ = true;
+    thread_.join();
+    for (std::size_t i = 0; i < files_.size(); ++i) {
+      if (i >= gone_.size())
+        outcome.not_reached.push_back(std::move(files_[i]));
+      else if (gone_[i])
+        outcome.gone.push_back(std::move(files_[i]));
     }
-    return gone;
+    return outcome;
   }
 
 private:
+  bool unlink_file(const std::string &file) {
+    auto slash = file.rfind('/');
+    int dir = slash == std::string::npos ? AT_FDCWD
+                                         : folder_fd(file.substr(0, slash));
+    int rc = dir >= 0 ? ::unlinkat(dir, file.c_str() + slash + 1, 0)
+                      : ::unlink((folder_ / file).c_str());
+    return rc == 0 || errno == ENOENT;
+  }
+
   int folder_fd(const std::string &relative) {
     auto [at, added] = folders_.try_emplace(relative, -1);
     if (added)
@@ -78,33 +128,40 @@ private:
 
   std::filesystem::path folder_;
   std::unordered_map<std::string, int> folders_;
+  std::thread thread_;
+  std::atomic<bool> stop_{false};
+  std::vector<PendingFile> files_;
+  std::vector<char> gone_; ///< for each file reached: gone now?
 };
 
-struct Candidate {
-  std::int64_t id = 0;
-  std::string file;
-  Eviction eviction;
-};
+// The protection class of every room that has one: 3 or 2 if pinned (3
+// if its creator is followed too), 1 if its creator is followed. Rebuilt
+// for each batch, as other programs may pin or follow meanwhile. With it,
+// a candidate's class is one small lookup per use instead of a room and a
+// creator lookup (a 64-character key) per use.
+constexpr const char *room_class_table_sql =
+    "CREATE TEMP TABLE IF NOT EXISTS gc_room_class "
+    "(room INTEGER PRIMARY KEY, class INTEGER NOT NULL)";
+constexpr const char *room_class_sql = R"sql(
+DELETE FROM temp.gc_room_class;
+INSERT INTO temp.gc_room_class (room, class)
+SELECT r.id, 2 * (r.pinned != 0) + coalesce(c.followed != 0, 0)
+FROM rooms r LEFT JOIN creators c ON c.pk = r.creator
+WHERE r.pinned != 0 OR c.followed != 0;
+)sql";
 
-/// The protection class of the segment row whose id is `segment`: 0 if no
-/// pinned room and no followed creator's room uses it (a file no room uses
-/// included), 1 if a followed creator's room and no pinned room does, 2 or
-/// 3 if a pinned room does. (Correlated lookups, one use at a time: a join
-/// written as "room IN (SELECT ...)" would build a temporary index of all
-/// rooms for every row.)
-#define HLSWARM_PROTECTION(segment)                                            \
-  "coalesce((SELECT max(2 * (r.pinned != 0) + coalesce((SELECT c.followed != 0 " \
-  "FROM creators c WHERE c.pk = r.creator), 0)) FROM segment_uses u "          \
-  "JOIN rooms r ON r.id = u.room WHERE u.segment = " segment "), 0)"
-
-// Candidates of one class (0: neither pinned nor followed, 1: followed),
-// least recently used first, after the cursor (used, id).
+// Candidates of one class (0: no pinned room and no followed creator's
+// room uses the file, a file no room uses included; 1: a followed
+// creator's room and no pinned room does), least recently used first,
+// after the cursor (used, id).
 constexpr const char *candidates_sql = R"sql(
 SELECT s.id, s.infohash, s.ext, s.bytes, coalesce(s.last_requested, s.added)
 FROM segments s
 WHERE coalesce(s.last_requested, s.added) >= ?1
   AND (coalesce(s.last_requested, s.added), s.id) > (?1, ?2)
-  AND )sql" HLSWARM_PROTECTION("s.id") R"sql( = ?3
+  AND coalesce((SELECT max(c.class) FROM segment_uses u
+                JOIN temp.gc_room_class c ON c.room = u.room
+                WHERE u.segment = s.id), 0) = ?3
 ORDER BY coalesce(s.last_requested, s.added), s.id
 LIMIT ?4
 )sql";
@@ -121,20 +178,18 @@ WHERE u.segment = ?1 ORDER BY u.room, u.seq LIMIT 1
 // in gc_batch: the triggers that delete a segment's uses and keep the
 // totals make SQLite keep a statement journal of every page a statement
 // changes, and one DELETE per row would write ~60 KiB of journal per row.
-// A row is deleted only if its class is unchanged (no pinned or followed
-// room took it up) and nobody asked for it since it was chosen: a program
-// may have done either meanwhile. Trigger segments_unused deletes its uses.
+// The rows were chosen in the same write transaction, so none can have
+// been requested, pinned or followed since. Trigger segments_unused
+// deletes their uses.
 constexpr const char *batch_table_sql =
-    "CREATE TEMP TABLE IF NOT EXISTS gc_batch "
-    "(id INTEGER PRIMARY KEY, used INTEGER NOT NULL)";
-constexpr const char *evict_sql = R"sql(
-DELETE FROM segments
-WHERE id IN (SELECT id FROM temp.gc_batch)
-  AND coalesce(last_requested, added) =
-      (SELECT b.used FROM temp.gc_batch b WHERE b.id = segments.id)
-  AND )sql" HLSWARM_PROTECTION("segments.id") R"sql( = ?1
-RETURNING id
-)sql";
+    "CREATE TEMP TABLE IF NOT EXISTS gc_batch (id INTEGER PRIMARY KEY)";
+constexpr const char *evict_sql =
+    "DELETE FROM segments WHERE id IN (SELECT id FROM temp.gc_batch)";
+
+// The store's size, from the totals that triggers keep: one row.
+constexpr const char *total_tally_sql =
+    "SELECT coalesce(sum(segments), 0), coalesce(sum(bytes), 0) "
+    "FROM segment_totals";
 
 // Files some pinned room uses; files some followed creator's room and no
 // pinned room uses.
@@ -153,239 +208,352 @@ WHERE id IN (SELECT u.segment FROM segment_uses u
                  JOIN rooms r ON r.id = u.room WHERE r.pinned != 0)
 )sql";
 
+/// Settings of the connection while evicting, put back at the end. A batch
+/// dirties up to a page per evicted row; with SQLite's default 2 MiB cache
+/// those pages would spill to the WAL and be written again and again within
+/// one transaction. And as batches rewrite many of the same index pages,
+/// checkpointing after each would copy them into store.db again and again:
+/// one checkpoint at the end copies each page once.
+class GcConnectionSettings {
+public:
+  GcConnectionSettings(sqlite::Database &db, bool writing)
+      : db_(db), writing_(writing) {
+    db_.execute(fmt::format("PRAGMA cache_size = -{}", gc_cache_kib));
+    db_.execute(room_class_table_sql);
+    if (writing_) {
+      db_.execute("PRAGMA wal_autocheckpoint = 0");
+      db_.execute(batch_table_sql);
+    }
+  }
+  ~GcConnectionSettings() {
+    try {
+      db_.execute("PRAGMA cache_size = -2000"); // SQLite's default
+      if (writing_)
+        db_.execute("PRAGMA wal_autocheckpoint = 1000; "
+                    "PRAGMA wal_checkpoint(PASSIVE)");
+    } catch (const Error &) {
+      // A busy checkpoint is only postponed: the next commit retries it.
+    }
+  }
+  GcConnectionSettings(const GcConnectionSettings &) = delete;
+  GcConnectionSettings &operator=(const GcConnectionSettings &) = delete;
+
+private:
+  sqlite::Database &db_;
+  bool writing_;
+};
+
+/// One run of Store::collect_garbage.
+///
+/// Each batch is one write transaction in which the unlinker works through
+/// the files of earlier batches while this thread reads the next
+/// candidates, chooses, deletes their rows and records their files as one
+/// pending removal; at the commit the unlinker stops after the file at hand
+/// and the rest waits for the next transaction. So unlinking fills the whole
+/// time the lock is held and never makes the database work wait; the last
+/// files go while the report's totals are read.
+class GarbageCollector {
+public:
+  GarbageCollector(Store::Impl &impl, const GcPolicy &policy,
+                   const std::function<void(const Eviction &)> &evicted)
+      : impl_(impl), db_(*impl.db), policy_(policy), evicted_(evicted),
+        unlinker_(impl.folder) {
+    if (policy.max_idle)
+      idle_before_ = impl.now() - policy.max_idle->count();
+  }
+
+  GcReport run() {
+    GcConnectionSettings settings(db_, !policy_.dry_run);
+    remaining_ = tally(total_tally_sql).bytes;
+    for (int followed_class = 0; followed_class <= 1; ++followed_class) {
+      // Followed creators' segments are exempt from the idle age.
+      if (report_.interrupted || (followed_class == 1 && !over_size()))
+        break;
+      collect_class(followed_class);
+    }
+    finish();
+    return report_;
+  }
+
+private:
+  struct Candidate {
+    std::int64_t id = 0;
+    std::string file;
+    Eviction eviction;
+  };
+
+  bool over_size() const {
+    return policy_.max_size && remaining_ > *policy_.max_size;
+  }
+
+  SegmentTally tally(const char *sql) {
+    auto &query = db_.statement(sql);
+    query.step();
+    SegmentTally result{query.integer(0),
+                        static_cast<std::uint64_t>(query.integer(1))};
+    query.reset();
+    return result;
+  }
+
+  /// Evicts files of one class (0: neither pinned nor followed, 1:
+  /// followed), batch after batch, in the order of segments_by_use.
+  void collect_class(int followed_class) {
+    cursor_used_ = std::numeric_limits<UnixSeconds>::min();
+    cursor_id_ = std::numeric_limits<std::int64_t>::min();
+    bool more = true;
+    while (more) {
+      if (stop_requested()) {
+        report_.interrupted = true;
+        return;
+      }
+      std::optional<sqlite::WriteTransaction> transaction;
+      if (!policy_.dry_run) {
+        transaction.emplace(db_);
+        start_unlinking();
+      }
+      auto batch = next_candidates(followed_class, more);
+      if (!choose(batch, followed_class))
+        more = false;
+      if (policy_.dry_run) {
+        for (auto &candidate : batch)
+          count_removed(candidate);
+        continue;
+      }
+      std::int64_t removal = 0;
+      delete_rows(batch, removal);
+      finish_unlinking(BackgroundUnlinker::Finish::soon);
+      commit(*transaction);
+      for (auto &candidate : batch) {
+        unlink_pending_.push_back({candidate.file, removal});
+        count_removed(candidate);
+      }
+    }
+  }
+
+  /// The next batch of candidates after the cursor; `more` turns false
+  /// when there are no more.
+  std::vector<Candidate> next_candidates(int followed_class, bool &more) {
+    std::vector<Candidate> batch;
+    db_.execute(room_class_sql);
+    auto &query = db_.statement(candidates_sql);
+    query.bind(1, cursor_used_)
+        .bind(2, cursor_id_)
+        .bind(3, followed_class)
+        .bind(4, batch_size);
+    while (query.step()) {
+      Candidate candidate;
+      candidate.id = query.integer(0);
+      auto &e = candidate.eviction;
+      e.infohash = infohash_hex(query.blob(1));
+      candidate.file = segment_file_name(e.infohash, "." + query.text(2));
+      e.bytes = static_cast<std::uint64_t>(query.integer(3));
+      e.last_used = query.integer(4);
+      e.followed = followed_class == 1;
+      batch.push_back(std::move(candidate));
+    }
+    query.reset();
+    if (batch.size() < static_cast<std::size_t>(batch_size))
+      more = false;
+    if (!batch.empty()) {
+      cursor_used_ = batch.back().eviction.last_used;
+      cursor_id_ = batch.back().id;
+    }
+    return batch;
+  }
+
+  /// Keeps the prefix of the batch that is idle or needed to get within
+  /// the size (the order makes the choice a prefix). False if the choice
+  /// stopped inside the batch: nothing after it qualifies.
+  bool choose(std::vector<Candidate> &batch, int followed_class) {
+    std::size_t chosen = 0;
+    for (; chosen < batch.size(); ++chosen) {
+      auto &e = batch[chosen].eviction;
+      bool idle = followed_class == 0 && idle_before_ &&
+                  e.last_used < *idle_before_;
+      if (!idle && !over_size())
+        break;
+      e.reason = idle ? EvictionReason::idle : EvictionReason::size;
+      remaining_ -= std::min(remaining_, e.bytes);
+    }
+    bool whole = chosen == batch.size();
+    batch.resize(chosen);
+    return whole;
+  }
+
+  /// Deletes the rows of the chosen candidates (with their uses) and
+  /// records their files as one pending removal, `removal`.
+  void delete_rows(std::vector<Candidate> &batch, std::int64_t &removal) {
+    if (batch.empty())
+      return;
+    db_.execute("DELETE FROM temp.gc_batch");
+    auto &list = db_.statement("INSERT INTO temp.gc_batch (id) VALUES (?1)");
+    for (auto &candidate : batch) {
+      describe(candidate); // before its uses go
+      list.reset();
+      list.bind(1, candidate.id).run();
+    }
+    db_.execute(evict_sql);
+    std::vector<std::string> files;
+    files.reserve(batch.size());
+    for (const auto &candidate : batch)
+      files.push_back(candidate.file);
+    removal = impl_.note_removals(files);
+    outstanding_[removal] = files.size();
+  }
+
+  /// The first use of a candidate and how many it has, for the report
+  /// (when it is wanted: a lookup per file).
+  void describe(Candidate &candidate) {
+    if (!policy_.describe)
+      return;
+    auto &e = candidate.eviction;
+    auto &query = db_.statement(describe_sql);
+    query.bind(1, candidate.id);
+    if (query.step()) {
+      e.creator = query.text(0);
+      e.room = query.text(1);
+      e.seq = query.integer(2);
+      e.uses = query.integer(3);
+    }
+    query.reset();
+  }
+
+  void count_removed(Candidate &candidate) {
+    const auto &e = candidate.eviction;
+    if (policy_.dry_run)
+      describe(candidate);
+    report_.removed.count += 1;
+    report_.removed.bytes += e.bytes;
+    if (e.followed) {
+      removed_followed_.count += 1;
+      removed_followed_.bytes += e.bytes;
+    }
+    if (evicted_)
+      evicted_(e);
+  }
+
+  /// Starts unlinking the files of earlier batches, but for those a row
+  /// owns again (an add of the same content took the name back). Call
+  /// under the write lock. The check is skipped when no other connection
+  /// has committed since our last commit (SQLite's data_version says so):
+  /// then nothing can have been added.
+  void start_unlinking() {
+    auto version = db_.query_integer("PRAGMA data_version");
+    std::vector<PendingFile> files;
+    if (version == data_version_after_commit_) {
+      files = std::move(unlink_pending_);
+    } else {
+      files.reserve(unlink_pending_.size());
+      for (auto &pending : unlink_pending_) {
+        if (impl_.file_has_row(pending.file))
+          done_with(pending.removal);
+        else
+          files.push_back(std::move(pending));
+      }
+    }
+    unlink_pending_.clear();
+    unlinker_.start(std::move(files));
+  }
+
+  /// One file of a pending removal is done with; once all are, the
+  /// removal is dropped. (A file that failed to unlink never counts, so its
+  /// removal stays for the next gc or repair.)
+  void done_with(std::int64_t removal) {
+    auto left = outstanding_.find(removal);
+    if (left == outstanding_.end() || --left->second > 0)
+      return;
+    outstanding_.erase(left);
+    db_.statement("DELETE FROM pending_removals WHERE id = ?1")
+        .bind(1, removal)
+        .run();
+  }
+
+  void commit(sqlite::WriteTransaction &transaction) {
+    transaction.commit();
+    data_version_after_commit_ = db_.query_integer("PRAGMA data_version");
+  }
+
+  /// Stops (or lets finish) the unlinker, drops the removals it finished
+  /// and keeps the files it did not reach for the next transaction.
+  void finish_unlinking(BackgroundUnlinker::Finish how) {
+    auto outcome = unlinker_.finish(how);
+    for (const auto &pending : outcome.gone)
+      done_with(pending.removal);
+    // Those not reached go first, before the files of this batch.
+    unlink_pending_ = std::move(outcome.not_reached);
+  }
+
+  /// Reads the report's totals while the unlinker works through the files
+  /// still pending, then lets it finish them, a batch per transaction.
+  void finish() {
+    bool totals_read = false;
+    while (!unlink_pending_.empty()) {
+      sqlite::WriteTransaction transaction(db_);
+      std::vector<PendingFile> later;
+      if (unlink_pending_.size() > static_cast<std::size_t>(batch_size)) {
+        later.assign(unlink_pending_.begin() + batch_size, unlink_pending_.end());
+        unlink_pending_.resize(batch_size);
+      }
+      start_unlinking();
+      if (!totals_read)
+        read_totals();
+      totals_read = true;
+      finish_unlinking(BackgroundUnlinker::Finish::all);
+      unlink_pending_ = std::move(later);
+      commit(transaction);
+    }
+    if (!totals_read) {
+      sqlite::ReadTransaction snapshot(db_);
+      read_totals();
+    }
+    report_.over_quota = over_size() && !report_.interrupted;
+  }
+
+  /// What is left, pinned and followed, after the run (a dry run removed
+  /// nothing: what it would have is taken off).
+  void read_totals() {
+    auto left = tally(total_tally_sql);
+    report_.pinned = tally(pinned_tally_sql);
+    report_.followed = tally(followed_tally_sql);
+    if (policy_.dry_run) {
+      left.count -= report_.removed.count;
+      left.bytes -= std::min(left.bytes, report_.removed.bytes);
+      report_.followed.count -= removed_followed_.count;
+      report_.followed.bytes -=
+          std::min(report_.followed.bytes, removed_followed_.bytes);
+    }
+    report_.kept = left;
+  }
+
+  Store::Impl &impl_;
+  sqlite::Database &db_;
+  const GcPolicy &policy_;
+  const std::function<void(const Eviction &)> &evicted_;
+  BackgroundUnlinker unlinker_;
+  std::optional<UnixSeconds> idle_before_;
+  std::uint64_t remaining_ = 0;
+  UnixSeconds cursor_used_ = 0;
+  std::int64_t cursor_id_ = 0;
+  /// PRAGMA data_version right after our last commit (-1: none yet).
+  std::int64_t data_version_after_commit_ = -1;
+  /// Files whose rows are deleted, still to unlink, oldest first.
+  std::vector<PendingFile> unlink_pending_;
+  /// For each pending removal of this run: its files not yet done with.
+  std::unordered_map<std::int64_t, std::size_t> outstanding_;
+  SegmentTally removed_followed_;
+  GcReport report_;
+};
+
 } // namespace
 
 GcReport Store::collect_garbage(
     const GcPolicy &policy,
     const std::function<void(const Eviction &)> &evicted) {
-  auto &impl = *impl_;
-  auto &db = *impl.db;
-  if (!policy.dry_run)
-    impl.require_writable();
-  if (!policy.dry_run)
-    impl.finish_all_removals();
-  // A batch dirties up to a page per evicted row; with SQLite's default
-  // 2 MiB cache those pages would spill to the WAL and be written again and
-  // again within one transaction. And as batches rewrite many of the same
-  // index pages, checkpointing after each would copy them into store.db
-  // again and again: one checkpoint at the end copies each page once.
-  struct GcConnectionSettings {
-    sqlite::Database &db;
-    bool writing;
-    GcConnectionSettings(sqlite::Database &database, bool write)
-        : db(database), writing(write) {
-      db.execute(fmt::format("PRAGMA cache_size = -{}", gc_cache_kib));
-      if (writing) {
-        db.execute("PRAGMA wal_autocheckpoint = 0");
-        db.execute(batch_table_sql);
-      }
-    }
-    ~GcConnectionSettings() {
-      try {
-        db.execute("PRAGMA cache_size = -2000"); // SQLite's default
-        if (writing)
-          db.execute("PRAGMA wal_autocheckpoint = 1000; "
-                     "PRAGMA wal_checkpoint(PASSIVE)");
-      } catch (const Error &) {
-        // A busy checkpoint is only postponed: the next commit retries it.
-      }
-    }
-  } settings{db, !policy.dry_run};
-
-  // The size of the store from the totals that triggers keep (one row, not
-  // one per segment); pinned and followed files from their rooms' uses.
-  // The per-room totals would count a file shared by two rooms twice.
-  SegmentTally total, pinned, followed;
-  {
-    sqlite::ReadTransaction snapshot(db);
-    auto tally = [&](const char *sql) {
-      auto &query = db.statement(sql);
-      query.step();
-      SegmentTally result{query.integer(0),
-                          static_cast<std::uint64_t>(query.integer(1))};
-      query.reset();
-      return result;
-    };
-    total = tally("SELECT coalesce(sum(segments), 0), "
-                  "coalesce(sum(bytes), 0) FROM segment_totals");
-    pinned = tally(pinned_tally_sql);
-    followed = tally(followed_tally_sql);
+  if (!policy.dry_run) {
+    impl_->require_writable();
+    impl_->finish_all_removals();
   }
-
-  GcReport report;
-  std::uint64_t remaining = total.bytes;
-  std::optional<UnixSeconds> idle_before;
-  if (policy.max_idle)
-    idle_before = impl.now() - policy.max_idle->count();
-  auto over_size = [&] {
-    return policy.max_size && remaining > *policy.max_size;
-  };
-
-  // Files of rows deleted by the previous batch, still to unlink. They go
-  // in the next batch's transaction, on a second thread while this one
-  // deletes the next rows: unlinking is as costly as the database work,
-  // and rule 3 of the store (files change only under the write lock) holds.
-  FileUnlinker unlinker(impl.folder);
-  std::vector<std::string> unlink_pending;
-  auto start_unlinking = [&] {
-    return std::async(std::launch::async,
-                      [&unlinker, files = std::move(unlink_pending)]() mutable {
-                        auto gone = unlinker.unlink_all(files);
-                        return std::make_pair(std::move(files), std::move(gone));
-                      });
-  };
-  auto finish_unlinking = [&](auto &unlinking) {
-    auto [files, gone] = unlinking.get();
-    auto &done = db.statement("DELETE FROM removals WHERE file = ?1");
-    for (std::size_t i = 0; i < files.size(); ++i) {
-      if (!gone[i])
-        continue; // stays in removals; check/repair reports and retries it
-      done.reset();
-      done.bind(1, files[i]).run();
-    }
-  };
-
-  for (int followed_class = 0; followed_class <= 1; ++followed_class) {
-    // Followed creators' segments are exempt from the idle age.
-    if (report.interrupted || (followed_class == 1 && !over_size()))
-      break;
-    UnixSeconds cursor_used = std::numeric_limits<UnixSeconds>::min();
-    std::int64_t cursor_id = std::numeric_limits<std::int64_t>::min();
-    bool done = false;
-    while (!done) {
-      if (stop_requested()) {
-        report.interrupted = true;
-        break;
-      }
-      std::vector<Candidate> batch;
-      {
-        auto &query = db.statement(candidates_sql);
-        query.bind(1, cursor_used)
-            .bind(2, cursor_id)
-            .bind(3, followed_class)
-            .bind(4, batch_size);
-        while (query.step()) {
-          Candidate candidate;
-          candidate.id = query.integer(0);
-          auto &e = candidate.eviction;
-          e.infohash = infohash_hex(query.blob(1));
-          candidate.file = segment_file_name(e.infohash, "." + query.text(2));
-          e.bytes = static_cast<std::uint64_t>(query.integer(3));
-          e.last_used = query.integer(4);
-          e.followed = followed_class == 1;
-          batch.push_back(std::move(candidate));
-        }
-        query.reset();
-      }
-      if (batch.size() < static_cast<std::size_t>(batch_size))
-        done = true;
-      if (!batch.empty()) {
-        cursor_used = batch.back().eviction.last_used;
-        cursor_id = batch.back().id;
-      }
-
-      // Choose from this batch; the order makes the choice a prefix.
-      std::size_t chosen = 0;
-      for (; chosen < batch.size(); ++chosen) {
-        auto &e = batch[chosen].eviction;
-        bool idle = followed_class == 0 && idle_before &&
-                    e.last_used < *idle_before;
-        if (!idle && !over_size()) {
-          done = true;
-          break;
-        }
-        e.reason = idle ? EvictionReason::idle : EvictionReason::size;
-        remaining -= std::min(remaining, e.bytes);
-      }
-      batch.resize(chosen);
-      if (batch.empty())
-        continue;
-
-      auto describe = [&](Eviction &e, std::int64_t id) {
-        auto &query = db.statement(describe_sql);
-        query.bind(1, id);
-        if (query.step()) {
-          e.creator = query.text(0);
-          e.room = query.text(1);
-          e.seq = query.integer(2);
-          e.uses = query.integer(3);
-        }
-        query.reset();
-      };
-      auto count_removed = [&](const Eviction &e) {
-        report.removed.count += 1;
-        report.removed.bytes += e.bytes;
-        if (e.followed) {
-          followed.count -= 1;
-          followed.bytes -= std::min(followed.bytes, e.bytes);
-        }
-        if (evicted)
-          evicted(e);
-      };
-      if (policy.dry_run) {
-        for (auto &candidate : batch) {
-          describe(candidate.eviction, candidate.id);
-          count_removed(candidate.eviction);
-        }
-        continue;
-      }
-
-      std::vector<const Candidate *> removed;
-      {
-        sqlite::WriteTransaction transaction(db);
-        auto unlinking = start_unlinking();
-        unlink_pending = {};
-        db.execute("DELETE FROM temp.gc_batch");
-        auto &choose = db.statement(
-            "INSERT INTO temp.gc_batch (id, used) VALUES (?1, ?2)");
-        for (auto &candidate : batch) {
-          describe(candidate.eviction, candidate.id);
-          choose.reset();
-          choose.bind(1, candidate.id)
-              .bind(2, candidate.eviction.last_used)
-              .run();
-        }
-        std::unordered_set<std::int64_t> deleted;
-        auto &evict = db.statement(evict_sql);
-        evict.bind(1, followed_class);
-        while (evict.step())
-          deleted.insert(evict.integer(0));
-        evict.reset();
-        auto &remember = db.statement(
-            "INSERT INTO removals (file) VALUES (?1) ON CONFLICT DO NOTHING");
-        for (auto &candidate : batch) {
-          if (deleted.count(candidate.id) == 0) {
-            // Requested, pinned or followed meanwhile: it stays, and counts
-            // again.
-            remaining += candidate.eviction.bytes;
-            continue;
-          }
-          remember.reset();
-          remember.bind(1, candidate.file).run();
-          removed.push_back(&candidate);
-        }
-        finish_unlinking(unlinking);
-        transaction.commit();
-      }
-      for (const auto *candidate : removed) {
-        unlink_pending.push_back(candidate->file);
-        count_removed(candidate->eviction);
-      }
-    }
-  }
-  if (!unlink_pending.empty()) {
-    sqlite::WriteTransaction transaction(db);
-    auto unlinking = start_unlinking();
-    finish_unlinking(unlinking);
-    transaction.commit();
-  }
-
-  report.kept.count = total.count - report.removed.count;
-  report.kept.bytes = total.bytes - std::min(total.bytes, report.removed.bytes);
-  report.pinned = pinned;
-  report.followed = followed;
-  report.over_quota = over_size() && !report.interrupted;
-  return report;
+  return GarbageCollector(*impl_, policy, evicted).run();
 }
 
 } // namespace hlswarm

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -41,12 +42,24 @@ struct Store::Impl {
   void note_event();
   void flush_usage();
 
-  /// Unlinks the files of committed removals that are still pending (their
-  /// entry in `removals` is still there), under the write lock so that no
-  /// add of the same file can be halfway; then drops their entries.
-  void finish_removals(const std::vector<std::string> &files);
-  /// Finishes every pending removal (after a crash). Returns how many.
+  /// Records, in the caller's write transaction, the files of the segment
+  /// rows it deleted: they are unlinked once it has committed (rule 2 of
+  /// hlswarm(7)). Returns the id of the pending removal.
+  std::int64_t note_removals(const std::vector<std::string> &files);
+  /// Whether a segment row owns `file` (relative to the store): its name is
+  /// exactly where that row keeps its file. A pending removal whose name a
+  /// row owns again was added back, and its file must stay.
+  bool file_has_row(const std::string &file);
+  /// Unlinks the files of pending removal `id` that no row owns, under the
+  /// write lock so that no add of the same file can be halfway, and drops
+  /// it. Throws Error(io) if a file could not be unlinked (it stays
+  /// pending).
+  void finish_removals(std::int64_t id);
+  /// Finishes every pending removal (after a crash). Returns how many
+  /// files they listed.
   std::int64_t finish_all_removals();
+  /// Every file listed in a pending removal.
+  std::vector<std::string> pending_removal_files();
 };
 
 /// The SQL condition that finds a segment by its infohash (a 32-byte blob

@@ -10,6 +10,8 @@
 #include <fmt/format.h>
 
 #include "hlswarm/error.hpp"
+#include "hlswarm/jsonl.hpp"
+#include "hlswarm/store_gc.hpp"
 
 using namespace hlswarm;
 namespace fs = std::filesystem;
@@ -260,7 +262,9 @@ TEST_F(StoreFixture, RemoveDropsTheRowThenTheFile) {
   EXPECT_FALSE(store.find_segment(added.infohash));
   EXPECT_FALSE(fs::exists(added.file));
   EXPECT_FALSE(store.remove_segment(added.infohash));
-  EXPECT_EQ(raw_integer(store.database_path(), "SELECT count(*) FROM removals"), 0);
+  EXPECT_EQ(raw_integer(store.database_path(),
+                        "SELECT count(*) FROM pending_removals"),
+            0);
 }
 
 TEST_F(StoreFixture, AnOpenSegmentStaysReadableAfterItIsRemoved) {
@@ -665,8 +669,8 @@ TEST_F(StoreFixture, AnInterruptedRemovalIsNotAFaultAndGcFinishesIt) {
   }
   // What a crash between the row's deletion and the unlink leaves.
   raw_sql(store_dir() / "store.db",
-          "DELETE FROM segments; INSERT INTO removals (file) VALUES ('" +
-              added.file.lexically_relative(store_dir()).string() + "')");
+          "DELETE FROM segments; INSERT INTO pending_removals (files) VALUES ('" +
+              added.file.lexically_relative(store_dir()).string() + "\n')");
   Store store(store_dir(), options());
   auto report = store.check(false);
   EXPECT_TRUE(report.problems.empty());
@@ -674,7 +678,29 @@ TEST_F(StoreFixture, AnInterruptedRemovalIsNotAFaultAndGcFinishesIt) {
   EXPECT_TRUE(fs::exists(added.file));
   evict(store, {std::nullopt, std::nullopt, false});
   EXPECT_FALSE(fs::exists(added.file));
-  EXPECT_EQ(raw_integer(store.database_path(), "SELECT count(*) FROM removals"), 0);
+  EXPECT_EQ(raw_integer(store.database_path(),
+                        "SELECT count(*) FROM pending_removals"),
+            0);
+}
+
+TEST_F(StoreFixture, APendingRemovalSparesAFileAddedAgain) {
+  Store store(store_dir(), options());
+  auto room = store.add_room(alice, "talk", RoomMode::live);
+  auto first = add(store, room, 1, 10);
+  auto other = add(store, room, 2, 20);
+  // A crash left both removals pending; then the first segment came back.
+  raw_sql(store_dir() / "store.db",
+          "DELETE FROM segments; INSERT INTO pending_removals (files) VALUES ('" +
+              first.file.lexically_relative(store_dir()).string() + "\n" +
+              other.file.lexically_relative(store_dir()).string() + "\n')");
+  auto again = add(store, room, 1, 10);
+  EXPECT_EQ(again.file, first.file);
+  auto report = store.check(true);
+  EXPECT_TRUE(report.problems.empty());
+  EXPECT_EQ(report.pending_removals, 2);
+  EXPECT_TRUE(fs::exists(again.file)) << "the file added again was unlinked";
+  EXPECT_FALSE(fs::exists(other.file));
+  EXPECT_TRUE(store.check(false).problems.empty());
 }
 
 TEST_F(StoreFixture, CheckReportsADamagedDatabase) {
@@ -930,6 +956,65 @@ TEST_F(StoreFixture, CheckFindsUsesWithoutASegmentAndSegmentsWithoutAUse) {
             2);
 }
 
+TEST_F(StoreFixture, GcSparesAFileAddedAgainBeforeItsUnlink) {
+  Store store(store_dir(), options());
+  auto room = store.add_room(alice, "talk", RoomMode::live);
+  auto first = add(store, room, 1, 10);
+  auto second = add(store, room, 2, 20);
+  // Another program adds the first segment again after its row's deletion
+  // committed and before its file went (the gc's callback runs between).
+  Store other(store_dir(), options());
+  bool added_again = false;
+  store.collect_garbage({0, std::nullopt, false}, [&](const Eviction &e) {
+    if (e.infohash == first.infohash && !added_again) {
+      add(other, room, 1, 10);
+      added_again = true;
+    }
+  });
+  ASSERT_TRUE(added_again);
+  EXPECT_TRUE(fs::exists(first.file)) << "the file added again was unlinked";
+  EXPECT_TRUE(store.find_segment(first.infohash));
+  EXPECT_FALSE(fs::exists(second.file));
+  auto report = store.check(false);
+  EXPECT_TRUE(report.problems.empty());
+  EXPECT_EQ(report.pending_removals, 0);
+}
+
+TEST_F(StoreFixture, MigratesAVersion3StoreWithPendingRemovals) {
+  SegmentInfo gone, kept;
+  {
+    Store store(store_dir(), options());
+    auto room = store.add_room(alice, "talk", RoomMode::live);
+    gone = add(store, room, 1, 10);
+    kept = add(store, room, 2, 20);
+  }
+  // Version 3 differed only in its removals table: a row per file. A crash
+  // left the first segment's removal pending.
+  raw_sql(store_dir() / "store.db", R"sql(
+DROP TABLE pending_removals;
+CREATE TABLE removals (file TEXT PRIMARY KEY) WITHOUT ROWID;
+DELETE FROM segments WHERE id = 1;
+INSERT INTO removals (file) VALUES (')sql" +
+                                        gone.file.lexically_relative(store_dir()).string() +
+                                        R"sql(');
+PRAGMA user_version = 3;
+)sql");
+  Store store(store_dir(), options());
+  EXPECT_EQ(raw_integer(store.database_path(), "PRAGMA user_version"),
+            Store::schema_version);
+  EXPECT_EQ(raw_integer(store.database_path(),
+                        "SELECT count(*) FROM pending_removals"),
+            1);
+  auto report = store.check(true);
+  EXPECT_TRUE(report.problems.empty());
+  EXPECT_EQ(report.pending_removals, 1);
+  EXPECT_FALSE(fs::exists(gone.file));
+  EXPECT_TRUE(fs::exists(kept.file));
+  EXPECT_EQ(raw_integer(store.database_path(),
+                        "SELECT count(*) FROM pending_removals"),
+            0);
+}
+
 TEST_F(StoreFixture, MigratesAVersion2Store) {
   // A version 2 store as version 2 programs wrote it: each segment filed
   // under one room, in columns of its row.
@@ -993,7 +1078,8 @@ PRAGMA user_version = 2;
 )sql");
 
   Store store(store_dir(), options());
-  EXPECT_EQ(raw_integer(store.database_path(), "PRAGMA user_version"), 3);
+  EXPECT_EQ(raw_integer(store.database_path(), "PRAGMA user_version"),
+            Store::schema_version);
   // Each row's room and seq became its one use; nothing else changed.
   EXPECT_EQ(store.segment_uses(infohash(3)),
             (std::vector<SegmentUse>{{2, 5}}));
@@ -1040,4 +1126,32 @@ TEST_F(StoreFixture, LookupsByInfohashUseTheIndex) {
   sqlite3_finalize(plan);
   sqlite3_close(db);
   EXPECT_NE(detail.find("segments_by_infohash"), std::string::npos) << detail;
+}
+
+TEST(StoreGcOutput, TheEvictionLineIsWhatNlohmannJsonWouldWrite) {
+  Eviction e;
+  e.infohash = std::string(64, 'a');
+  e.creator = std::string(64, 'b');
+  e.room = "a \"quoted\" \\ room\n\x01 \xc3\xbc and a bad byte \xff";
+  e.seq = -3;
+  e.uses = 2;
+  e.bytes = 18446744073709551615u;
+  e.last_used = 1764000000;
+  e.followed = true;
+  e.reason = EvictionReason::idle;
+  for (bool dry_run : {false, true}) {
+    Json expected = {{"v", 1},
+                     {"infohash", e.infohash},
+                     {"creator", e.creator},
+                     {"room", e.room},
+                     {"seq", e.seq},
+                     {"uses", e.uses},
+                     {"bytes", e.bytes},
+                     {"last_used", e.last_used},
+                     {"followed", e.followed},
+                     {"reason", "idle"},
+                     {"dry_run", dry_run}};
+    EXPECT_EQ(eviction_json_line(e, dry_run),
+              expected.dump(-1, ' ', false, Json::error_handler_t::replace));
+  }
 }

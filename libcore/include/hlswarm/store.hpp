@@ -9,7 +9,7 @@
 // room does: the most protective use wins.
 //
 // Layout (man hlswarm(7), STORE, is the reference for other implementations):
-//   <store>/store.db                          SQLite 3, WAL, user_version = 3
+//   <store>/store.db                          SQLite 3, WAL, user_version = 4
 //   <store>/segments/<ab>/<infohash>.<ext>    ab = first two hex digits
 //
 // Crash safety: a segment file is written under a temporary name, fsynced,
@@ -145,6 +145,9 @@ struct GcPolicy {
   /// removes them.
   std::optional<std::chrono::seconds> max_idle;
   bool dry_run = false; ///< report only; the store must be opened read_only
+  /// Fill in each Eviction's creator, room, seq and uses (a lookup per
+  /// file; a report that only counts does without).
+  bool describe = true;
 };
 
 /// Why a segment was evicted.
@@ -229,7 +232,7 @@ std::string_view fault_name(StoreFault fault);
 class Store {
 public:
   /// The schema version this program writes (PRAGMA user_version).
-  static constexpr int schema_version = 3;
+  static constexpr int schema_version = 4;
 
   /// Opens (and, unless read_only, creates and migrates) the store in
   /// `folder`. Errors: no_input if it is missing and !create, data if the

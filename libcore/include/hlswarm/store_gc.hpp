@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <optional>
+#include <string>
 
 #include "hlswarm/error.hpp"
 
@@ -25,6 +26,11 @@ struct StoreGcOptions {
 /// Runs store-gc. Ok, or data when --check finds a fault it did not repair;
 /// store errors propagate as Error.
 Exit store_gc(const StoreGcOptions &options);
+
+struct Eviction;
+
+/// store-gc --json's line for one evicted segment (no newline).
+std::string eviction_json_line(const Eviction &e, bool dry_run);
 
 /// "1.5 GiB", "512 B": sizes for people.
 std::string human_size(std::uint64_t bytes);
