@@ -166,13 +166,10 @@ ORDER BY coalesce(s.last_requested, s.added), s.id
 LIMIT ?4
 )sql";
 
-// The first use of a segment (for the report) and how many it has.
-constexpr const char *describe_sql = R"sql(
-SELECT r.creator, r.name, u.seq,
-       (SELECT count(*) FROM segment_uses o WHERE o.segment = ?1)
-FROM segment_uses u JOIN rooms r ON r.id = u.room
-WHERE u.segment = ?1 ORDER BY u.room, u.seq LIMIT 1
-)sql";
+// The uses of a segment in order (for the report: the first, and how many);
+// the index segment_uses_by_segment covers it.
+constexpr const char *uses_sql =
+    "SELECT room, seq FROM segment_uses WHERE segment = ?1 ORDER BY room, seq";
 
 // A batch's rows are deleted in one statement, from the chosen rows listed
 // in gc_batch: the triggers that delete a segment's uses and keep the
@@ -402,20 +399,35 @@ private:
   }
 
   /// The first use of a candidate and how many it has, for the report
-  /// (when it is wanted: a lookup per file).
+  /// (when it is wanted: a lookup per file; rooms are few and cached).
   void describe(Candidate &candidate) {
     if (!policy_.describe)
       return;
     auto &e = candidate.eviction;
-    auto &query = db_.statement(describe_sql);
-    query.bind(1, candidate.id);
-    if (query.step()) {
-      e.creator = query.text(0);
-      e.room = query.text(1);
-      e.seq = query.integer(2);
-      e.uses = query.integer(3);
+    auto &uses = db_.statement(uses_sql);
+    uses.bind(1, candidate.id);
+    while (uses.step()) {
+      if (e.uses++ > 0)
+        continue;
+      const auto &room = room_named(uses.integer(0));
+      e.creator = room.first;
+      e.room = room.second;
+      e.seq = uses.integer(1);
     }
-    query.reset();
+    uses.reset();
+  }
+
+  /// The creator and name of room `id`.
+  const std::pair<std::string, std::string> &room_named(std::int64_t id) {
+    auto [at, added] = room_names_.try_emplace(id);
+    if (added) {
+      auto &query = db_.statement("SELECT creator, name FROM rooms WHERE id = ?1");
+      query.bind(1, id);
+      if (query.step())
+        at->second = {query.text(0), query.text(1)};
+      query.reset();
+    }
+    return at->second;
   }
 
   void count_removed(Candidate &candidate) {
@@ -541,6 +553,8 @@ private:
   /// For each pending removal of this run: its files not yet done with.
   std::unordered_map<std::int64_t, std::size_t> outstanding_;
   SegmentTally removed_followed_;
+  std::unordered_map<std::int64_t, std::pair<std::string, std::string>>
+      room_names_;
   GcReport report_;
 };
 
