@@ -142,6 +142,12 @@ std::int64_t raw_integer(const fs::path &database, const std::string &sql) {
   return value;
 }
 
+/// Rows of pending_removals: removals committed but not finished.
+std::int64_t pending_removals(Store &store) {
+  return raw_integer(store.database_path(),
+                     "SELECT count(*) FROM pending_removals");
+}
+
 } // namespace
 
 TEST_F(StoreFixture, CreatesTheLayoutWithTheCurrentSchemaInWalMode) {
@@ -262,9 +268,7 @@ TEST_F(StoreFixture, RemoveDropsTheRowThenTheFile) {
   EXPECT_FALSE(store.find_segment(added.infohash));
   EXPECT_FALSE(fs::exists(added.file));
   EXPECT_FALSE(store.remove_segment(added.infohash));
-  EXPECT_EQ(raw_integer(store.database_path(),
-                        "SELECT count(*) FROM pending_removals"),
-            0);
+  EXPECT_EQ(pending_removals(store), 0);
 }
 
 TEST_F(StoreFixture, AnOpenSegmentStaysReadableAfterItIsRemoved) {
@@ -678,9 +682,7 @@ TEST_F(StoreFixture, AnInterruptedRemovalIsNotAFaultAndGcFinishesIt) {
   EXPECT_TRUE(fs::exists(added.file));
   evict(store, {std::nullopt, std::nullopt, false});
   EXPECT_FALSE(fs::exists(added.file));
-  EXPECT_EQ(raw_integer(store.database_path(),
-                        "SELECT count(*) FROM pending_removals"),
-            0);
+  EXPECT_EQ(pending_removals(store), 0);
 }
 
 TEST_F(StoreFixture, APendingRemovalSparesAFileAddedAgain) {
@@ -1002,17 +1004,13 @@ PRAGMA user_version = 3;
   Store store(store_dir(), options());
   EXPECT_EQ(raw_integer(store.database_path(), "PRAGMA user_version"),
             Store::schema_version);
-  EXPECT_EQ(raw_integer(store.database_path(),
-                        "SELECT count(*) FROM pending_removals"),
-            1);
+  EXPECT_EQ(pending_removals(store), 1);
   auto report = store.check(true);
   EXPECT_TRUE(report.problems.empty());
   EXPECT_EQ(report.pending_removals, 1);
   EXPECT_FALSE(fs::exists(gone.file));
   EXPECT_TRUE(fs::exists(kept.file));
-  EXPECT_EQ(raw_integer(store.database_path(),
-                        "SELECT count(*) FROM pending_removals"),
-            0);
+  EXPECT_EQ(pending_removals(store), 0);
 }
 
 TEST_F(StoreFixture, MigratesAVersion2Store) {
