@@ -1,7 +1,9 @@
 #include "hlswarm/playlist.hpp"
 
 #include <algorithm>
+#include <charconv>
 #include <cmath>
+#include <cstdlib>
 
 #include <fmt/format.h>
 
@@ -12,8 +14,70 @@ MediaPlaylist::MediaPlaylist(std::int64_t first_seq, double target_duration,
     : first_seq_(first_seq), target_duration_(target_duration),
       init_uri_(std::move(init_uri)) {}
 
+std::optional<MediaPlaylist>
+MediaPlaylist::continued(std::string_view text, std::int64_t next_seq,
+                         double target_duration) {
+  auto value_after = [](std::string_view line, std::string_view tag) {
+    return line.substr(0, tag.size()) == tag
+               ? std::optional(line.substr(tag.size()))
+               : std::nullopt;
+  };
+  std::optional<std::int64_t> first_seq;
+  std::string init_uri;
+  std::vector<Entry> entries;
+  double pending_duration = -1; // of the EXTINF waiting for its URI, if >= 0
+  bool pending_discontinuity = false;
+  bool first_line = true;
+  while (!text.empty()) {
+    auto end = text.find('\n');
+    auto line = text.substr(0, end);
+    text.remove_prefix(end == std::string_view::npos ? text.size() : end + 1);
+    if (first_line && line != "#EXTM3U")
+      return std::nullopt;
+    first_line = false;
+    if (line.empty())
+      continue;
+    if (auto sequence = value_after(line, "#EXT-X-MEDIA-SEQUENCE:")) {
+      std::int64_t seq = 0;
+      const char *last = sequence->data() + sequence->size();
+      auto [ptr, ec] = std::from_chars(sequence->data(), last, seq);
+      if (ec != std::errc() || ptr != last || seq < 0)
+        return std::nullopt;
+      first_seq = seq;
+    } else if (auto map = value_after(line, "#EXT-X-MAP:URI=\"")) {
+      if (map->empty() || map->back() != '"')
+        return std::nullopt;
+      init_uri = std::string(map->substr(0, map->size() - 1));
+    } else if (auto info = value_after(line, "#EXTINF:")) {
+      // strtod wants a terminated string; the value ends at its comma.
+      std::string number(info->substr(0, info->find(',')));
+      char *stop = nullptr;
+      double duration = std::strtod(number.c_str(), &stop);
+      if (number.empty() || *stop != '\0' || !(duration >= 0))
+        return std::nullopt;
+      pending_duration = duration;
+    } else if (line == "#EXT-X-DISCONTINUITY") {
+      pending_discontinuity = true;
+    } else if (line[0] != '#') {
+      if (pending_duration < 0)
+        return std::nullopt;
+      entries.push_back({std::string(line), pending_duration, pending_discontinuity});
+      pending_duration = -1;
+      pending_discontinuity = false;
+    }
+  }
+  if (!first_seq || pending_duration >= 0 ||
+      *first_seq + static_cast<std::int64_t>(entries.size()) != next_seq)
+    return std::nullopt;
+  MediaPlaylist playlist(*first_seq, target_duration, std::move(init_uri));
+  playlist.entries_ = std::move(entries);
+  playlist.discontinuity_next_ = !playlist.entries_.empty();
+  return playlist;
+}
+
 void MediaPlaylist::add(std::string uri, double duration) {
-  entries_.push_back({std::move(uri), duration});
+  entries_.push_back({std::move(uri), duration, discontinuity_next_});
+  discontinuity_next_ = false;
 }
 
 std::string MediaPlaylist::text() const {
@@ -32,8 +96,11 @@ std::string MediaPlaylist::text() const {
   text += "#EXT-X-PLAYLIST-TYPE:EVENT\n";
   if (!init_uri_.empty())
     text += fmt::format("#EXT-X-MAP:URI=\"{}\"\n", init_uri_);
-  for (const Entry &entry : entries_)
+  for (const Entry &entry : entries_) {
+    if (entry.discontinuity)
+      text += "#EXT-X-DISCONTINUITY\n";
     text += fmt::format("#EXTINF:{:.6f},\n{}\n", entry.duration, entry.uri);
+  }
   if (ended_)
     text += "#EXT-X-ENDLIST\n";
   return text;

@@ -257,6 +257,9 @@ private:
   void check_out_dir() const;
   /// Makes sure the playlist can be written, before any input is read.
   void check_playlist_dir() const;
+  /// The playlist of an earlier run, to continue, if it ends right before
+  /// --start-seq.
+  std::optional<MediaPlaylist> continued_playlist() const;
   void start_output(AVFormatContext *input);
   /// Cuts, corrects and writes one packet of a copied stream.
   void take(AVPacket *pkt, std::size_t out);
@@ -316,6 +319,28 @@ void Splitter::check_out_dir() const {
                           free_seq));
 }
 
+std::optional<MediaPlaylist> Splitter::continued_playlist() const {
+  // A restart into the same folder (--start-seq) goes on with the playlist
+  // of the run before, so that a player sees one stream with a
+  // discontinuity rather than losing what came before.
+  std::error_code ec;
+  if (options_.start_seq == 0 || !std::filesystem::exists(*playlist_path_, ec))
+    return std::nullopt;
+  std::string text;
+  try {
+    text = read_whole_file(*playlist_path_);
+  } catch (const Error &) {
+    return std::nullopt; // replaced below, as before
+  }
+  auto playlist =
+      MediaPlaylist::continued(text, options_.start_seq, options_.duration);
+  if (!playlist)
+    diag::warningf("{}: does not end right before seq {}: starting a new "
+                   "playlist",
+                   playlist_path_->string(), options_.start_seq);
+  return playlist;
+}
+
 void Splitter::check_playlist_dir() const {
   if (!playlist_path_)
     return;
@@ -359,7 +384,9 @@ void Splitter::start_output(AVFormatContext *input) {
     std::string init_uri;
     if (options_.format == SegmentFormat::fmp4)
       init_uri = relative_uri(init, playlist_path_->parent_path());
-    playlist.emplace(options_.start_seq, options_.duration, init_uri);
+    playlist = continued_playlist();
+    if (!playlist)
+      playlist.emplace(options_.start_seq, options_.duration, init_uri);
   }
   publisher_ = std::make_unique<SegmentPublisher>(on_segment_, playlist_path_,
                                                   std::move(playlist));

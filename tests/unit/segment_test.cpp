@@ -83,6 +83,50 @@ TEST(MediaPlaylist, TargetDurationCoversTheLongestSegment) {
   EXPECT_NE(text.find("#EXT-X-MAP:URI=\"init.mp4\"\n"), std::string::npos);
 }
 
+TEST(MediaPlaylist, AContinuedPlaylistKeepsWhatCameBeforeARestart) {
+  MediaPlaylist first(10, 2.0, "init.mp4");
+  first.add("a.m4s", 2.0);
+  first.add("b.m4s", 1.5);
+  first.end();
+  auto next = MediaPlaylist::continued(first.text(), 12, 2.0);
+  ASSERT_TRUE(next);
+  next->add("c.m4s", 2.0);
+  next->end();
+  // Read back again: a second restart keeps the first discontinuity.
+  auto again = MediaPlaylist::continued(next->text(), 13, 2.0);
+  ASSERT_TRUE(again);
+  again->add("d.m4s", 2.0);
+  EXPECT_EQ(again->text(), "#EXTM3U\n"
+                           "#EXT-X-VERSION:7\n"
+                           "#EXT-X-TARGETDURATION:2\n"
+                           "#EXT-X-MEDIA-SEQUENCE:10\n"
+                           "#EXT-X-PLAYLIST-TYPE:EVENT\n"
+                           "#EXT-X-MAP:URI=\"init.mp4\"\n"
+                           "#EXTINF:2.000000,\na.m4s\n"
+                           "#EXTINF:1.500000,\nb.m4s\n"
+                           "#EXT-X-DISCONTINUITY\n"
+                           "#EXTINF:2.000000,\nc.m4s\n"
+                           "#EXT-X-DISCONTINUITY\n"
+                           "#EXTINF:2.000000,\nd.m4s\n");
+}
+
+TEST(MediaPlaylist, OnlyAPlaylistEndingRightBeforeTheNextSeqIsContinued) {
+  MediaPlaylist playlist(0, 8.0);
+  playlist.add("seg00000.ts", 8.0);
+  auto text = playlist.text();
+  EXPECT_FALSE(MediaPlaylist::continued(text, 0, 8.0));
+  EXPECT_FALSE(MediaPlaylist::continued(text, 2, 8.0));
+  EXPECT_TRUE(MediaPlaylist::continued(text, 1, 8.0));
+  EXPECT_FALSE(MediaPlaylist::continued("", 1, 8.0));
+  EXPECT_FALSE(MediaPlaylist::continued("not a playlist\n", 1, 8.0));
+  EXPECT_FALSE(MediaPlaylist::continued(
+      "#EXTM3U\n#EXT-X-MEDIA-SEQUENCE:x\n#EXTINF:8,\na.ts\n", 1, 8.0));
+  EXPECT_FALSE(MediaPlaylist::continued(
+      "#EXTM3U\n#EXT-X-MEDIA-SEQUENCE:0\n#EXTINF:8,\n", 1, 8.0));
+  EXPECT_FALSE(MediaPlaylist::continued(
+      "#EXTM3U\n#EXT-X-MEDIA-SEQUENCE:0\na.ts\n", 1, 8.0));
+}
+
 TEST(MediaPlaylist, RefersToSegmentsRelativeToItsFolder) {
   EXPECT_EQ(relative_uri("/srv/live/segs/seg00001.ts", "/srv/live"),
             "segs/seg00001.ts");

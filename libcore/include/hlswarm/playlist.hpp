@@ -3,7 +3,9 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace hlswarm {
@@ -17,6 +19,15 @@ public:
   MediaPlaylist(std::int64_t first_seq, double target_duration,
                 std::string init_uri = {});
 
+  /// A playlist this class wrote, read back to be continued by a run that
+  /// starts at `next_seq`: its segments stay, ENDLIST goes, and the first
+  /// new segment is marked a discontinuity (a new run starts new
+  /// timestamps). nullopt if `text` is not such a playlist or does not end
+  /// right before `next_seq`.
+  static std::optional<MediaPlaylist> continued(std::string_view text,
+                                                std::int64_t next_seq,
+                                                double target_duration);
+
   /// Adds a segment; `uri` is relative to the playlist's folder.
   void add(std::string uri, double duration);
   /// Marks the playlist complete (EXT-X-ENDLIST).
@@ -29,12 +40,14 @@ private:
   struct Entry {
     std::string uri;
     double duration;
+    bool discontinuity = false; ///< EXT-X-DISCONTINUITY before it
   };
   std::int64_t first_seq_;
   double target_duration_;
   std::string init_uri_;
   std::vector<Entry> entries_;
   bool ended_ = false;
+  bool discontinuity_next_ = false;
 };
 
 /// `file` as a playlist in `folder` refers to it: a relative URI,

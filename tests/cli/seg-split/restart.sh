@@ -41,3 +41,25 @@ run 0 seg-split -d 2 --format fmp4 -o "$T/f" "$T/in.mp4"
 run 0 seg-split -d 2 --format fmp4 -o "$T/f" --start-seq 2 "$T/in.mp4"
 expect_eq "$(segment_lines | jq -r .seq | tr '\n' ' ')" "2 3 " "fmp4 numbers after --start-seq 2"
 no_leftovers "$T/f"
+
+# The playlist goes on across a restart: the earlier segments stay in it,
+# a discontinuity marks where the new run starts, one ENDLIST at the end,
+# and the whole plays through.
+run 0 seg-split -d 2 -o "$T/p" --playlist "$T/p/index.m3u8" "$T/in.mp4"
+run 0 seg-split -d 2 -o "$T/p" --playlist "$T/p/index.m3u8" --start-seq 2 "$T/in.mp4"
+playlist=$(cat "$T/p/index.m3u8")
+expect_eq "$(grep -v '^#' <<<"$playlist" | tr '\n' ' ')" "seg00000.ts seg00001.ts seg00002.ts seg00003.ts " "playlist entries after the restart"
+expect_eq "$(grep -x '#EXT-X-MEDIA-SEQUENCE:0' <<<"$playlist")" "#EXT-X-MEDIA-SEQUENCE:0" "media sequence"
+expect_eq "$(grep -A2 -x '#EXT-X-DISCONTINUITY' <<<"$playlist" | tail -1)" "seg00002.ts" "discontinuity before the first new segment"
+expect_eq "$(grep -c -x '#EXT-X-DISCONTINUITY' <<<"$playlist")" 1 "discontinuities"
+expect_eq "$(grep -c -x '#EXT-X-ENDLIST' <<<"$playlist")" 1 "ENDLIST lines"
+[ "$(tail -n1 "$T/p/index.m3u8")" = "#EXT-X-ENDLIST" ] || fail "ENDLIST not last"
+frames=$(ffprobe -v error -count_frames -select_streams v:0 -show_entries stream=nb_read_frames -of csv=p=0 "$T/p/index.m3u8" | grep -m1 .)
+expect_eq "$frames" 200 "video frames played from the continued playlist (2 x 4 s at 25 fps)"
+
+# A playlist that does not end right before --start-seq is not continued:
+# a warning, and a new playlist from --start-seq.
+run 0 seg-split -d 2 -o "$T/p" --playlist "$T/p/index.m3u8" --start-seq 7 "$T/in.mp4"
+expect_err "index.m3u8: does not end right before seq 7: starting a new playlist"
+expect_eq "$(grep -v '^#' "$T/p/index.m3u8" | tr '\n' ' ')" "seg00007.ts seg00008.ts " "entries of the new playlist"
+grep -qx '#EXT-X-MEDIA-SEQUENCE:7' "$T/p/index.m3u8" || fail "new playlist's media sequence"
