@@ -191,6 +191,11 @@ public:
     neighbours_.emplace(node_, target, interval);
   }
 
+  /// A prepared video's head names no record until its chain is complete
+  /// (the end record is in): "vod" promises a viewer the whole video, to
+  /// seek in. Its segments are served meanwhile.
+  bool head_withheld() const { return mode_ == RoomMode::vod && !ended(); }
+
   /// Puts the head for the newest record (or none yet).
   void publish_head() {
     RoomHead head;
@@ -199,7 +204,7 @@ public:
                                          : RoomState::live;
     head.origins = origins_;
     head.time_s = unix_time_ms() / 1000;
-    if (last_) {
+    if (last_ && !head_withheld()) {
       head.seq = last_->fields.seq;
       head.record = last_->bytes;
       head.chain_info = chain_info_;
@@ -252,7 +257,8 @@ public:
     if (fields.end)
       store_.set_room_ended(room_id_, true);
     append_to_chain(record);
-    publish_head();
+    if (!head_withheld())
+      publish_head();
     return true;
   }
 
@@ -428,6 +434,10 @@ Exit announce_room(const AnnounceOptions &options, int input_fd, std::FILE *out)
                 announcer.last_seq().value_or(0),
                 options.linger ? fmt::format("for {} ms more", options.linger->count())
                                : std::string("until interrupted"));
+  else if (announcer.head_withheld())
+    diag::warning("input ended without the end record: the video is not "
+                  "complete, and its head names no record until the end "
+                  "record comes; serving until interrupted or --linger");
   else
     diag::note("input ended without the end record: the room stays live; "
                "serving until interrupted or --linger");
