@@ -59,10 +59,7 @@ public:
   explicit BackgroundUnlinker(std::filesystem::path folder)
       : folder_(std::move(folder)) {}
   ~BackgroundUnlinker() {
-    if (thread_.joinable()) {
-      stop_ = true;
-      thread_.join();
-    }
+    stop();
     for (auto &[name, fd] : folders_)
       if (fd >= 0)
         ::close(fd);
@@ -82,6 +79,14 @@ public:
         gone_.push_back(unlink_file(pending.file));
       }
     });
+  }
+
+  /// Stops the thread after the file at hand and waits for it, if it runs.
+  void stop() {
+    if (thread_.joinable()) {
+      stop_ = true;
+      thread_.join();
+    }
   }
 
   struct Outcome {
@@ -279,6 +284,14 @@ private:
     Eviction eviction;
   };
 
+  /// Files are unlinked only under the write lock: when a transaction
+  /// ends by an exception, the unlinker must stop before it rolls back.
+  /// Declared after the transaction, so destroyed (and run) first.
+  struct UnlinkerStopper {
+    BackgroundUnlinker &unlinker;
+    ~UnlinkerStopper() { unlinker.stop(); }
+  };
+
   bool over_size() const {
     return policy_.max_size && remaining_ > *policy_.max_size;
   }
@@ -304,6 +317,7 @@ private:
         return;
       }
       std::optional<sqlite::WriteTransaction> transaction;
+      UnlinkerStopper stopper{unlinker_};
       if (!policy_.dry_run) {
         transaction.emplace(db_);
         start_unlinking();
@@ -501,6 +515,7 @@ private:
     bool totals_read = false;
     while (!unlink_pending_.empty()) {
       sqlite::WriteTransaction transaction(db_);
+      UnlinkerStopper stopper{unlinker_};
       std::vector<PendingFile> later;
       if (unlink_pending_.size() > static_cast<std::size_t>(batch_size)) {
         later.assign(unlink_pending_.begin() + batch_size, unlink_pending_.end());
