@@ -16,14 +16,14 @@ MediaPlaylist::MediaPlaylist(std::int64_t first_seq, double target_duration,
 
 std::optional<MediaPlaylist>
 MediaPlaylist::continued(std::string_view text, std::int64_t next_seq,
-                         double target_duration) {
+                         double target_duration, std::string_view init_uri) {
   auto value_after = [](std::string_view line, std::string_view tag) {
     return line.substr(0, tag.size()) == tag
                ? std::optional(line.substr(tag.size()))
                : std::nullopt;
   };
   std::optional<std::int64_t> first_seq;
-  std::string init_uri;
+  std::string old_init_uri;
   std::vector<Entry> entries;
   double pending_duration = -1; // of the EXTINF waiting for its URI, if >= 0
   bool pending_discontinuity = false;
@@ -47,7 +47,7 @@ MediaPlaylist::continued(std::string_view text, std::int64_t next_seq,
     } else if (auto map = value_after(line, "#EXT-X-MAP:URI=\"")) {
       if (map->empty() || map->back() != '"')
         return std::nullopt;
-      init_uri = std::string(map->substr(0, map->size() - 1));
+      old_init_uri = std::string(map->substr(0, map->size() - 1));
     } else if (auto info = value_after(line, "#EXTINF:")) {
       // strtod wants a terminated string; the value ends at its comma.
       std::string number(info->substr(0, info->find(',')));
@@ -66,10 +66,10 @@ MediaPlaylist::continued(std::string_view text, std::int64_t next_seq,
       pending_discontinuity = false;
     }
   }
-  if (!first_seq || pending_duration >= 0 ||
+  if (!first_seq || pending_duration >= 0 || old_init_uri != init_uri ||
       *first_seq + static_cast<std::int64_t>(entries.size()) != next_seq)
     return std::nullopt;
-  MediaPlaylist playlist(*first_seq, target_duration, std::move(init_uri));
+  MediaPlaylist playlist(*first_seq, target_duration, std::move(old_init_uri));
   playlist.entries_ = std::move(entries);
   playlist.discontinuity_next_ = !playlist.entries_.empty();
   return playlist;

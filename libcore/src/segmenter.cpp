@@ -258,8 +258,8 @@ private:
   /// Makes sure the playlist can be written, before any input is read.
   void check_playlist_dir() const;
   /// The playlist of an earlier run, to continue, if it ends right before
-  /// --start-seq.
-  std::optional<MediaPlaylist> continued_playlist() const;
+  /// --start-seq and has the same init segment.
+  std::optional<MediaPlaylist> continued_playlist(const std::string &init_uri) const;
   void start_output(AVFormatContext *input);
   /// Cuts, corrects and writes one packet of a copied stream.
   void take(AVPacket *pkt, std::size_t out);
@@ -319,7 +319,8 @@ void Splitter::check_out_dir() const {
                           free_seq));
 }
 
-std::optional<MediaPlaylist> Splitter::continued_playlist() const {
+std::optional<MediaPlaylist>
+Splitter::continued_playlist(const std::string &init_uri) const {
   // A restart into the same folder (--start-seq) goes on with the playlist
   // of the run before, so that a player sees one stream with a
   // discontinuity rather than losing what came before.
@@ -332,11 +333,11 @@ std::optional<MediaPlaylist> Splitter::continued_playlist() const {
   } catch (const Error &) {
     return std::nullopt; // replaced below, as before
   }
-  auto playlist =
-      MediaPlaylist::continued(text, options_.start_seq, options_.duration);
+  auto playlist = MediaPlaylist::continued(text, options_.start_seq,
+                                           options_.duration, init_uri);
   if (!playlist)
-    diag::warningf("{}: does not end right before seq {}: starting a new "
-                   "playlist",
+    diag::warningf("{}: not continued (it must end right before seq {}, "
+                   "with the same init segment): starting a new playlist",
                    playlist_path_->string(), options_.start_seq);
   return playlist;
 }
@@ -384,7 +385,7 @@ void Splitter::start_output(AVFormatContext *input) {
     std::string init_uri;
     if (options_.format == SegmentFormat::fmp4)
       init_uri = relative_uri(init, playlist_path_->parent_path());
-    playlist = continued_playlist();
+    playlist = continued_playlist(init_uri);
     if (!playlist)
       playlist.emplace(options_.start_seq, options_.duration, init_uri);
   }

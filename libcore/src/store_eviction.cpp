@@ -32,7 +32,7 @@
 namespace hlswarm {
 namespace {
 
-/// Rows read and removed per transaction. Evicted rows are scattered over
+/// Rows read (and at most removed) per transaction. Evicted rows are scattered over
 /// the infohash index (and, for old rows requested lately, the table), so
 /// each transaction rewrites about one page per row up to the whole index:
 /// fewer, larger transactions write far less. This size keeps the write
@@ -71,6 +71,7 @@ public:
   void start(std::vector<PendingFile> files) {
     files_ = std::move(files);
     gone_.clear();
+    gone_.reserve(files_.size()); // no allocation (nor bad_alloc) on the thread
     stop_ = false;
     thread_ = std::thread([this] {
       for (const auto &pending : files_) {
@@ -155,20 +156,24 @@ FROM rooms r LEFT JOIN creators c ON c.pk = r.creator
 WHERE r.pinned != 0 OR c.followed != 0;
 )sql";
 
-// Candidates of one class (0: no pinned room and no followed creator's
-// room uses the file, a file no room uses included; 1: a followed
-// creator's room and no pinned room does), least recently used first,
-// after the cursor (used, id).
-constexpr const char *candidates_sql = R"sql(
-SELECT s.id, s.infohash, s.ext, s.bytes, coalesce(s.last_requested, s.added)
-FROM segments s
-WHERE coalesce(s.last_requested, s.added) >= ?1
-  AND (coalesce(s.last_requested, s.added), s.id) > (?1, ?2)
-  AND coalesce((SELECT max(c.class) FROM segment_uses u
-                JOIN temp.gc_room_class c ON c.room = u.room
-                WHERE u.segment = s.id), 0) = ?3
-ORDER BY coalesce(s.last_requested, s.added), s.id
-LIMIT ?4
+// The next segments after the cursor (used, id), least recently used
+// first, at most ?3 of them, each with its class: 0 if no pinned room and
+// no followed creator's room uses the file (a file no room uses included),
+// 1 if a followed creator's room and no pinned room does, 2 or 3 if a
+// pinned room does. A window of rows, not of candidates: the scan runs
+// under the write lock, and in a store of mostly pinned files a scan for
+// a batch of candidates could hold it for seconds.
+constexpr const char *window_sql = R"sql(
+SELECT s.id, s.infohash, s.ext, s.bytes, s.used,
+       coalesce((SELECT max(c.class) FROM segment_uses u
+                 JOIN temp.gc_room_class c ON c.room = u.room
+                 WHERE u.segment = s.id), 0)
+FROM (SELECT id, infohash, ext, bytes, coalesce(last_requested, added) AS used
+      FROM segments
+      WHERE coalesce(last_requested, added) >= ?1
+        AND (coalesce(last_requested, added), id) > (?1, ?2)
+      ORDER BY coalesce(last_requested, added), id LIMIT ?3) s
+ORDER BY s.used, s.id
 )sql";
 
 // The uses of a segment in order (for the report: the first, and how many);
@@ -333,7 +338,7 @@ private:
       std::int64_t removal = 0;
       delete_rows(batch, removal);
       finish_unlinking(BackgroundUnlinker::Finish::soon);
-      commit(*transaction);
+      transaction->commit();
       for (auto &candidate : batch) {
         unlink_pending_.push_back({candidate.file, removal});
         count_removed(candidate);
@@ -341,34 +346,33 @@ private:
     }
   }
 
-  /// The next batch of candidates after the cursor; `more` turns false
-  /// when there are no more.
+  /// The candidates of the class in the next window of rows after the
+  /// cursor; `more` turns false when the window reached the end.
   std::vector<Candidate> next_candidates(int followed_class, bool &more) {
     std::vector<Candidate> batch;
     db_.execute(room_class_sql);
-    auto &query = db_.statement(candidates_sql);
-    query.bind(1, cursor_used_)
-        .bind(2, cursor_id_)
-        .bind(3, followed_class)
-        .bind(4, batch_size);
+    auto &query = db_.statement(window_sql);
+    query.bind(1, cursor_used_).bind(2, cursor_id_).bind(3, batch_size);
+    std::int64_t scanned = 0;
     while (query.step()) {
+      ++scanned;
+      cursor_id_ = query.integer(0);
+      cursor_used_ = query.integer(4);
+      if (query.integer(5) != followed_class)
+        continue;
       Candidate candidate;
-      candidate.id = query.integer(0);
+      candidate.id = cursor_id_;
       auto &e = candidate.eviction;
       e.infohash = infohash_hex(query.blob(1));
       candidate.file = segment_file_name(e.infohash, "." + query.text(2));
       e.bytes = static_cast<std::uint64_t>(query.integer(3));
-      e.last_used = query.integer(4);
+      e.last_used = cursor_used_;
       e.followed = followed_class == 1;
       batch.push_back(std::move(candidate));
     }
     query.reset();
-    if (batch.size() < static_cast<std::size_t>(batch_size))
+    if (scanned < batch_size)
       more = false;
-    if (!batch.empty()) {
-      cursor_used_ = batch.back().eviction.last_used;
-      cursor_id_ = batch.back().id;
-    }
     return batch;
   }
 
@@ -460,13 +464,18 @@ private:
 
   /// Starts unlinking the files of earlier batches, but for those a row
   /// owns again (an add of the same content took the name back). Call
-  /// under the write lock. The check is skipped when no other connection
-  /// has committed since our last commit (SQLite's data_version says so):
-  /// then nothing can have been added.
+  /// under the write lock, first thing in each write transaction. The
+  /// check is skipped when no other connection has committed since our
+  /// previous transaction began (SQLite's data_version, read under the
+  /// lock both times, says so; our own commits do not change it): then
+  /// nothing can have been added. (Read after our commit instead, it would
+  /// already count a commit slipped in right after ours.)
   void start_unlinking() {
     auto version = db_.query_integer("PRAGMA data_version");
+    bool nobody_else_wrote = version == data_version_in_last_transaction_;
+    data_version_in_last_transaction_ = version;
     std::vector<PendingFile> files;
-    if (version == data_version_after_commit_) {
+    if (nobody_else_wrote) {
       files = std::move(unlink_pending_);
     } else {
       files.reserve(unlink_pending_.size());
@@ -494,10 +503,6 @@ private:
         .run();
   }
 
-  void commit(sqlite::WriteTransaction &transaction) {
-    transaction.commit();
-    data_version_after_commit_ = db_.query_integer("PRAGMA data_version");
-  }
 
   /// Stops (or lets finish) the unlinker, drops the removals it finished
   /// and keeps the files it did not reach for the next transaction.
@@ -527,7 +532,7 @@ private:
       totals_read = true;
       finish_unlinking(BackgroundUnlinker::Finish::all);
       unlink_pending_ = std::move(later);
-      commit(transaction);
+      transaction.commit();
     }
     if (!totals_read) {
       sqlite::ReadTransaction snapshot(db_);
@@ -561,8 +566,8 @@ private:
   std::uint64_t remaining_ = 0;
   UnixSeconds cursor_used_ = 0;
   std::int64_t cursor_id_ = 0;
-  /// PRAGMA data_version right after our last commit (-1: none yet).
-  std::int64_t data_version_after_commit_ = -1;
+  /// PRAGMA data_version as our last write transaction began (-1: none).
+  std::int64_t data_version_in_last_transaction_ = -1;
   /// Files whose rows are deleted, still to unlink, oldest first.
   std::vector<PendingFile> unlink_pending_;
   /// For each pending removal of this run: its files not yet done with.

@@ -111,7 +111,7 @@ Exit check(const StoreGcOptions &options) {
                                  problem.subject, problem.detail));
   }
   if (report.pending_removals > 0)
-    diag::notef("{} removal{} interrupted by a crash {}",
+    diag::notef("{} file removal{} left by a crash (or by a gc at work) {}",
                 report.pending_removals,
                 report.pending_removals == 1 ? "" : "s",
                 options.repair ? "finished" : "pending (the next gc finishes them)");

@@ -223,12 +223,15 @@ FROM segments s LEFT JOIN segment_uses u ON u.segment = s.id;
     // name out of the removals; whoever unlinks a pending removal checks
     // first, under the write lock, that no segment row owns the name again.
     R"sql(
+-- AUTOINCREMENT: an id is never used twice, so a program that finished
+-- another's removal meanwhile cannot make it drop a newer one by its id.
 CREATE TABLE pending_removals (
-  id    INTEGER PRIMARY KEY,
+  id    INTEGER PRIMARY KEY AUTOINCREMENT,
   files TEXT NOT NULL -- relative to the store folder, one per line
 );
 INSERT INTO pending_removals (files)
-  SELECT group_concat(file, char(10)) FROM removals HAVING count(*) > 0;
+  SELECT group_concat(file, char(10)) || char(10) FROM removals
+  HAVING count(*) > 0;
 DROP TABLE removals;
 )sql",
 };

@@ -88,12 +88,14 @@ TEST(MediaPlaylist, AContinuedPlaylistKeepsWhatCameBeforeARestart) {
   first.add("a.m4s", 2.0);
   first.add("b.m4s", 1.5);
   first.end();
-  auto next = MediaPlaylist::continued(first.text(), 12, 2.0);
+  auto next = MediaPlaylist::continued(first.text(), 12, 2.0, "init.mp4");
   ASSERT_TRUE(next);
+  EXPECT_FALSE(MediaPlaylist::continued(first.text(), 12, 2.0, "other.mp4"));
+  EXPECT_FALSE(MediaPlaylist::continued(first.text(), 12, 2.0, ""));
   next->add("c.m4s", 2.0);
   next->end();
   // Read back again: a second restart keeps the first discontinuity.
-  auto again = MediaPlaylist::continued(next->text(), 13, 2.0);
+  auto again = MediaPlaylist::continued(next->text(), 13, 2.0, "init.mp4");
   ASSERT_TRUE(again);
   again->add("d.m4s", 2.0);
   EXPECT_EQ(again->text(), "#EXTM3U\n"
@@ -114,17 +116,19 @@ TEST(MediaPlaylist, OnlyAPlaylistEndingRightBeforeTheNextSeqIsContinued) {
   MediaPlaylist playlist(0, 8.0);
   playlist.add("seg00000.ts", 8.0);
   auto text = playlist.text();
-  EXPECT_FALSE(MediaPlaylist::continued(text, 0, 8.0));
-  EXPECT_FALSE(MediaPlaylist::continued(text, 2, 8.0));
-  EXPECT_TRUE(MediaPlaylist::continued(text, 1, 8.0));
-  EXPECT_FALSE(MediaPlaylist::continued("", 1, 8.0));
-  EXPECT_FALSE(MediaPlaylist::continued("not a playlist\n", 1, 8.0));
+  EXPECT_FALSE(MediaPlaylist::continued(text, 0, 8.0, ""));
+  EXPECT_FALSE(MediaPlaylist::continued(text, 2, 8.0, ""));
+  EXPECT_TRUE(MediaPlaylist::continued(text, 1, 8.0, ""));
+  EXPECT_FALSE(MediaPlaylist::continued(text, 1, 8.0, "init.mp4"))
+      << "MPEG-TS segments continued by fMP4 ones with no EXT-X-MAP";
+  EXPECT_FALSE(MediaPlaylist::continued("", 1, 8.0, ""));
+  EXPECT_FALSE(MediaPlaylist::continued("not a playlist\n", 1, 8.0, ""));
   EXPECT_FALSE(MediaPlaylist::continued(
-      "#EXTM3U\n#EXT-X-MEDIA-SEQUENCE:x\n#EXTINF:8,\na.ts\n", 1, 8.0));
+      "#EXTM3U\n#EXT-X-MEDIA-SEQUENCE:x\n#EXTINF:8,\na.ts\n", 1, 8.0, ""));
   EXPECT_FALSE(MediaPlaylist::continued(
-      "#EXTM3U\n#EXT-X-MEDIA-SEQUENCE:0\n#EXTINF:8,\n", 1, 8.0));
+      "#EXTM3U\n#EXT-X-MEDIA-SEQUENCE:0\n#EXTINF:8,\n", 1, 8.0, ""));
   EXPECT_FALSE(MediaPlaylist::continued(
-      "#EXTM3U\n#EXT-X-MEDIA-SEQUENCE:0\na.ts\n", 1, 8.0));
+      "#EXTM3U\n#EXT-X-MEDIA-SEQUENCE:0\na.ts\n", 1, 8.0, ""));
 }
 
 TEST(MediaPlaylist, RefersToSegmentsRelativeToItsFolder) {

@@ -20,13 +20,15 @@ public:
                 std::string init_uri = {});
 
   /// A playlist this class wrote, read back to be continued by a run that
-  /// starts at `next_seq`: its segments stay, ENDLIST goes, and the first
-  /// new segment is marked a discontinuity (a new run starts new
-  /// timestamps). nullopt if `text` is not such a playlist or does not end
-  /// right before `next_seq`.
+  /// starts at `next_seq` with init segment `init_uri` ("" for MPEG-TS):
+  /// its segments stay, ENDLIST goes, and the first new segment is marked
+  /// a discontinuity (a new run starts new timestamps). nullopt if `text`
+  /// is not such a playlist, does not end right before `next_seq`, or has
+  /// another init segment (one EXT-X-MAP serves every segment).
   static std::optional<MediaPlaylist> continued(std::string_view text,
                                                 std::int64_t next_seq,
-                                                double target_duration);
+                                                double target_duration,
+                                                std::string_view init_uri);
 
   /// Adds a segment; `uri` is relative to the playlist's folder.
   void add(std::string uri, double duration);

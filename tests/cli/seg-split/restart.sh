@@ -60,6 +60,11 @@ expect_eq "$frames" 200 "video frames played from the continued playlist (2 x 4 
 # A playlist that does not end right before --start-seq is not continued:
 # a warning, and a new playlist from --start-seq.
 run 0 seg-split -d 2 -o "$T/p" --playlist "$T/p/index.m3u8" --start-seq 7 "$T/in.mp4"
-expect_err "index.m3u8: does not end right before seq 7: starting a new playlist"
+expect_err "index.m3u8: not continued \(it must end right before seq 7, with the same init segment\): starting a new playlist"
 expect_eq "$(grep -v '^#' "$T/p/index.m3u8" | tr '\n' ' ')" "seg00007.ts seg00008.ts " "entries of the new playlist"
 grep -qx '#EXT-X-MEDIA-SEQUENCE:7' "$T/p/index.m3u8" || fail "new playlist's media sequence"
+# Nor one whose segments need another init segment (MPEG-TS, then fMP4).
+run 0 seg-split -d 2 --format fmp4 -o "$T/p" --playlist "$T/p/index.m3u8" --start-seq 9 "$T/in.mp4"
+expect_err "not continued"
+grep -qx '#EXT-X-MAP:URI="init.mp4"' "$T/p/index.m3u8" || fail "no EXT-X-MAP in the fMP4 playlist"
+expect_eq "$(grep -v '^#' "$T/p/index.m3u8" | tr '\n' ' ')" "seg00009.m4s seg00010.m4s " "entries of the fMP4 playlist"
