@@ -67,6 +67,15 @@ start_bootstrap() {
   boot=$(first_line bootstrap 10 | jq -r .listen)
 }
 
+# read_head [MIN_ITEM_SEQ]: the head of room $head_room of creator $key
+# as another node (listening on $head_reader, IP:PORT) reads it, as one
+# JSON line; with MIN_ITEM_SEQ, waits for an item at least that new.
+read_head() {
+  run 0 node-probe head --dht-read-only --listen "$head_reader" --bootstrap "$boot" \
+    --public "$key" --room "$head_room" --min-seq "${1:-0}" --timeout 20
+  cat "$T/out"
+}
+
 # field JSON NAME: one field of a JSON object.
 field() { jq -r ".$2" <<<"$1"; }
 

@@ -19,12 +19,7 @@ key=$(seg-chain key | jq -r .public_key)
 uri=$(room-announce create r1)
 
 start_bootstrap 127.0.0.40
-# read_head [MIN_ITEM_SEQ]: the room head as another node reads it.
-read_head() {
-  run 0 node-probe head --dht-read-only --listen 127.0.0.41:0 --bootstrap "$boot" \
-    --public "$key" --room r1 --min-seq "${1:-0}" --timeout 20
-  cat "$T/out"
-}
+head_room=r1 head_reader=127.0.0.41:0 # for read_head
 
 # head_is SEQ: the head another node reads now has record seq SEQ.
 head_is() {

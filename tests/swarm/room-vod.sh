@@ -19,12 +19,7 @@ start_reading announce feed room-announce film --listen 127.0.0.51:0 \
   --bootstrap "$boot" --linger 100 3>&-
 wait_for 60 grep -qs "origin hints" "$T/announce.err"
 
-# read_head [MIN_ITEM_SEQ]: the room head as another node reads it.
-read_head() {
-  run 0 node-probe head --dht-read-only --listen 127.0.0.52:0 --bootstrap "$boot" \
-    --public "$key" --room film --min-seq "${1:-0}" --timeout 20
-  cat "$T/out"
-}
+head_room=film head_reader=127.0.0.52:0 # for read_head
 
 head -n "$n" chain.lines >&3 # every segment, not yet the end record
 wait_for 20 has_lines announce "$n"
