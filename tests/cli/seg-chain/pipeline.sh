@@ -39,10 +39,10 @@ chain=$(chain_of "test%20room")
 cmp "$T/records" "$chain" || fail "stdout differs from the chain file $chain"
 
 # infohash is the v2 infohash: SHA-256 of the info dict inside the record.
-jq -r '.record' "$T/records" | head -1 | base64 -d > "$T/record0"
+head -n 1 "$T/records" | jq -r '.record' | base64 -d > "$T/record0"
 grep -aq '4:infod9:file tree' "$T/record0" || true
 run 0 seg-chain verify "$chain" --segments "$T/seg" --ended \
-  --room "$(jq -r .room "$T/records" | head -1)"
+  --room "$(head -n 1 "$T/records" | jq -r .room)"
 expect_out "\"records\":$((n + 1))"
 expect_out '"ended":true'
 expect_out "\"segment_files_checked\":$n"
@@ -50,7 +50,7 @@ expect_empty_out_err() { [ ! -s "$T/err" ] || { cat "$T/err"; fail "stderr not e
 expect_empty_out_err
 
 # --chain FILE and a room URI naming our own key work too.
-uri=$(jq -r .room "$T/records" | head -1)
+uri=$(head -n 1 "$T/records" | jq -r .room)
 run 0 seg-chain --store "$T/other.store" --chain "$T/other.chain" "$uri?x.pe=127.0.0.1:6881" < "$T/input"
 expect_eq "$(wc -l < "$T/other.chain")" $((n + 1)) "records via --chain"
 run 0 seg-chain verify "$T/other.chain"

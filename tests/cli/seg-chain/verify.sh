@@ -81,7 +81,7 @@ broken "other key" "line 2, seq 1: room hlswarm://[0-9a-f]{64}/room differs"
 # ...and a whole chain of another creator is refused when the room is given.
 cp "$T/other.chain" "$T/bad.chain"
 broken "other creator" "line 1, seq 0: the chain is room" \
-  --room "$(jq -r .room "$T/good.chain" | head -1)"
+  --room "$(head -n 1 "$T/good.chain" | jq -r .room)"
 
 # Truncated: a torn last line, a line missing in the middle, the first
 # line missing, the end record missing (caught with --ended).
