@@ -4,8 +4,8 @@
 #include <cstdint>
 #include <string_view>
 
-#include "hlswarm/bencode.hpp"
-#include "hlswarm/record.hpp"
+#include "hlswarm/base/bencode.hpp"
+#include "hlswarm/chain/record.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t *data, std::size_t size) {
   std::string_view bytes(reinterpret_cast<const char *>(data), size);

@@ -1,9 +1,9 @@
-#include "hlswarm/bencode.hpp"
+#include "hlswarm/base/bencode.hpp"
 
 #include <gtest/gtest.h>
 
-#include "hlswarm/error.hpp"
-#include "hlswarm/text_encoding.hpp"
+#include "hlswarm/base/error.hpp"
+#include "hlswarm/base/text_encoding.hpp"
 
 using namespace hlswarm;
 using namespace hlswarm::bencode;

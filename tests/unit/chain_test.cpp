@@ -1,4 +1,4 @@
-#include "hlswarm/chain.hpp"
+#include "hlswarm/chain/chain.hpp"
 
 #include <fstream>
 #include <sstream>
@@ -8,9 +8,9 @@
 
 #include "record_fixtures.hpp"
 
-#include "hlswarm/jsonl.hpp"
-#include "hlswarm/line_input.hpp"
-#include "hlswarm/text_encoding.hpp"
+#include "hlswarm/base/jsonl.hpp"
+#include "hlswarm/base/line_input.hpp"
+#include "hlswarm/base/text_encoding.hpp"
 
 using namespace hlswarm;
 

@@ -1,10 +1,10 @@
-#include "hlswarm/fsutil.hpp"
+#include "hlswarm/base/fsutil.hpp"
 
 #include <fstream>
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
-#include "hlswarm/error.hpp"
+#include "hlswarm/base/error.hpp"
 
 using namespace hlswarm;
 namespace fs = std::filesystem;

@@ -1,4 +1,4 @@
-#include "hlswarm/identity.hpp"
+#include "hlswarm/chain/identity.hpp"
 
 #include <fstream>
 #include <sstream>
@@ -6,7 +6,7 @@
 
 #include <gtest/gtest.h>
 
-#include "hlswarm/error.hpp"
+#include "hlswarm/base/error.hpp"
 
 using namespace hlswarm;
 

@@ -1,4 +1,4 @@
-#include "hlswarm/node.hpp"
+#include "hlswarm/net/node.hpp"
 
 #include <cstdlib>
 #include <fstream>
@@ -7,7 +7,7 @@
 #include <libtorrent/kademlia/ed25519.hpp>
 #include <libtorrent/kademlia/item.hpp>
 
-#include "hlswarm/error.hpp"
+#include "hlswarm/base/error.hpp"
 
 using namespace hlswarm;
 

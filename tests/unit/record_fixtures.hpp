@@ -3,8 +3,8 @@
 
 #include <string>
 
-#include "hlswarm/record.hpp"
-#include "hlswarm/segment_torrent.hpp"
+#include "hlswarm/chain/record.hpp"
+#include "hlswarm/chain/segment_torrent.hpp"
 
 namespace hlswarm {
 

@@ -1,9 +1,9 @@
-#include "hlswarm/record.hpp"
+#include "hlswarm/chain/record.hpp"
 
 #include <gtest/gtest.h>
 
-#include "hlswarm/bencode.hpp"
-#include "hlswarm/text_encoding.hpp"
+#include "hlswarm/base/bencode.hpp"
+#include "hlswarm/base/text_encoding.hpp"
 
 using namespace hlswarm;
 

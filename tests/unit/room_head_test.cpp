@@ -1,10 +1,10 @@
-#include "hlswarm/room_head.hpp"
+#include "hlswarm/room/room_head.hpp"
 
 #include <gtest/gtest.h>
 
-#include "hlswarm/bencode.hpp"
-#include "hlswarm/error.hpp"
-#include "hlswarm/segment_torrent.hpp"
+#include "hlswarm/base/bencode.hpp"
+#include "hlswarm/base/error.hpp"
+#include "hlswarm/chain/segment_torrent.hpp"
 #include "record_fixtures.hpp"
 
 using namespace hlswarm;

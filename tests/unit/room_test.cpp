@@ -1,4 +1,4 @@
-#include "hlswarm/room.hpp"
+#include "hlswarm/chain/room.hpp"
 
 #include <gtest/gtest.h>
 

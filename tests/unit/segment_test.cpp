@@ -1,6 +1,6 @@
-#include "hlswarm/error.hpp"
-#include "hlswarm/playlist.hpp"
-#include "hlswarm/segment.hpp"
+#include "hlswarm/base/error.hpp"
+#include "hlswarm/media/playlist.hpp"
+#include "hlswarm/media/segment.hpp"
 
 #include <gtest/gtest.h>
 

@@ -1,4 +1,4 @@
-#include "hlswarm/segment_torrent.hpp"
+#include "hlswarm/chain/segment_torrent.hpp"
 
 #include <fstream>
 #include <random>
@@ -6,8 +6,8 @@
 #include <gtest/gtest.h>
 #include <libtorrent/create_torrent.hpp>
 
-#include "hlswarm/bencode.hpp"
-#include "hlswarm/error.hpp"
+#include "hlswarm/base/bencode.hpp"
+#include "hlswarm/base/error.hpp"
 
 using namespace hlswarm;
 

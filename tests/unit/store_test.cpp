@@ -1,4 +1,4 @@
-#include "hlswarm/store.hpp"
+#include "hlswarm/store/store.hpp"
 
 #include <fstream>
 #include <gtest/gtest.h>
@@ -9,9 +9,9 @@
 
 #include <fmt/format.h>
 
-#include "hlswarm/error.hpp"
-#include "hlswarm/jsonl.hpp"
-#include "hlswarm/store_gc.hpp"
+#include "hlswarm/base/error.hpp"
+#include "hlswarm/base/jsonl.hpp"
+#include "hlswarm/store/store_gc.hpp"
 
 using namespace hlswarm;
 namespace fs = std::filesystem;

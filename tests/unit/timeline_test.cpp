@@ -1,4 +1,4 @@
-#include "hlswarm/timeline.hpp"
+#include "hlswarm/media/timeline.hpp"
 
 #include <gtest/gtest.h>
 

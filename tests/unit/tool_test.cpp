@@ -1,4 +1,4 @@
-#include "hlswarm/tool.hpp"
+#include "hlswarm/base/tool.hpp"
 
 #include <gtest/gtest.h>
 

@@ -1,4 +1,4 @@
-#include "hlswarm/transfer_stats.hpp"
+#include "hlswarm/net/transfer_stats.hpp"
 
 #include <fstream>
 

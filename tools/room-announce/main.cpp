@@ -5,8 +5,8 @@
 //   room-announce status URI [--json]
 #include <unistd.h>
 
-#include "hlswarm/room_announce.hpp"
-#include "hlswarm/tool.hpp"
+#include "hlswarm/room/room_announce.hpp"
+#include "hlswarm/base/tool.hpp"
 
 int main(int argc, char **argv) {
   hlswarm::Tool tool("room-announce",

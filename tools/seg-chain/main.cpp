@@ -5,8 +5,8 @@
 //   seg-chain key
 #include <unistd.h>
 
-#include "hlswarm/seg_chain.hpp"
-#include "hlswarm/tool.hpp"
+#include "hlswarm/chain/seg_chain.hpp"
+#include "hlswarm/base/tool.hpp"
 
 #include <fmt/format.h>
 

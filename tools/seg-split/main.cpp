@@ -1,10 +1,10 @@
 // seg-split: cut a media file or a live stream into HLS segments.
 #include <CLI/CLI.hpp>
 
-#include "hlswarm/error.hpp"
-#include "hlswarm/jsonl.hpp"
-#include "hlswarm/segment.hpp"
-#include "hlswarm/tool.hpp"
+#include "hlswarm/base/error.hpp"
+#include "hlswarm/base/jsonl.hpp"
+#include "hlswarm/media/segment.hpp"
+#include "hlswarm/base/tool.hpp"
 
 namespace {
 

@@ -1,6 +1,6 @@
 // store-gc: keep the store within its quota and idle age; check and repair.
-#include "hlswarm/store_gc.hpp"
-#include "hlswarm/tool.hpp"
+#include "hlswarm/store/store_gc.hpp"
+#include "hlswarm/base/tool.hpp"
 
 int main(int argc, char **argv) {
   hlswarm::Tool tool("store-gc",

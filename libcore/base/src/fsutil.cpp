@@ -1,0 +1,109 @@
+#include "hlswarm/base/fsutil.hpp"
+
+#include <cerrno>
+#include <fstream>
+#include <sstream>
+#include <fcntl.h>
+#include <unistd.h>
+
+#include "hlswarm/base/error.hpp"
+
+namespace hlswarm {
+
+void make_dirs(const std::filesystem::path &dir) {
+  // "" is the parent of a bare file name ("key", "live.m3u8"): the current
+  // folder, which exists.
+  if (dir.empty())
+    return;
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec)
+    throw Error(Exit::cant_create, dir.string(), ec.message());
+  if (!std::filesystem::is_directory(dir, ec))
+    throw Error(Exit::cant_create, dir.string(), "not a folder");
+}
+
+void fsync_path(const std::filesystem::path &path) {
+  // "" is the parent folder of a bare file name: the current folder.
+  const char *name = path.empty() ? "." : path.c_str();
+  int fd = ::open(name, O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
+    throw system_error(Exit::io, path.string(), errno);
+  int rc = ::fsync(fd);
+  int saved = errno;
+  ::close(fd);
+  if (rc != 0 && saved != EINVAL) // some file systems can't fsync folders
+    throw system_error(Exit::io, path.string(), saved);
+}
+
+void commit_file(const std::filesystem::path &temporary,
+                 const std::filesystem::path &final) {
+  fsync_path(temporary);
+  if (::rename(temporary.c_str(), final.c_str()) != 0)
+    throw system_error(Exit::cant_create, final.string(), errno);
+  fsync_path(final.parent_path());
+}
+
+void write_file_atomically(const std::filesystem::path &path,
+                           std::string_view bytes, int mode) {
+  auto temporary = temporary_name_for(path);
+  int fd = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
+                  mode);
+  if (fd < 0)
+    throw system_error(Exit::cant_create, path.string(), errno);
+  const char *data = bytes.data();
+  std::size_t left = bytes.size();
+  while (left > 0) {
+    ssize_t n = ::write(fd, data, left);
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n < 0) {
+      int saved = errno;
+      ::close(fd);
+      remove_quietly(temporary);
+      throw system_error(Exit::io, path.string(), saved);
+    }
+    data += n;
+    left -= static_cast<std::size_t>(n);
+  }
+  ::close(fd);
+  try {
+    commit_file(temporary, path);
+  } catch (...) {
+    remove_quietly(temporary);
+    throw;
+  }
+}
+
+std::filesystem::path temporary_name_for(const std::filesystem::path &final) {
+  auto name = "." + final.filename().string() + ".tmp-" +
+              std::to_string(::getpid());
+  return final.parent_path() / name;
+}
+
+bool is_temporary_name(const std::filesystem::path &path) {
+  auto name = path.filename().string();
+  return name.size() > 1 && name[0] == '.' &&
+         name.find(".tmp-") != std::string::npos;
+}
+
+void remove_quietly(const std::filesystem::path &path) {
+  std::error_code ignored;
+  std::filesystem::remove(path, ignored);
+}
+
+std::string read_whole_file(const std::filesystem::path &path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in)
+    throw system_error(Exit::no_input, path.string(), errno);
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(path, ec))
+    throw Error(Exit::no_input, path.string(), "not a regular file");
+  std::ostringstream content;
+  content << in.rdbuf();
+  if (in.bad())
+    throw Error(Exit::io, path.string(), "read failed");
+  return content.str();
+}
+
+} // namespace hlswarm

@@ -1,0 +1,81 @@
+// Rooms: a creator's public key and a room name, written as a URI a person
+// can paste, hlswarm://<public key hex>/<percent-encoded name>[?k=v&...].
+// One parser and one printer, so the two can never disagree.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include <libtorrent/kademlia/types.hpp>
+
+// libtorrent's own short name (its config.hpp declares the same alias).
+namespace lt = libtorrent;
+
+#include "hlswarm/base/error.hpp"
+
+namespace hlswarm {
+
+/// A room name is the BEP 44 salt of the room head, and a salt is at most
+/// 64 bytes: so is a room name (UTF-8 bytes, not characters).
+inline constexpr std::size_t max_room_name_bytes = 64;
+
+/// Why `name` cannot be a room name, or nullopt if it can: it must be
+/// 1-64 bytes of valid UTF-8 without control characters (Unicode Cc).
+std::optional<std::string> room_name_problem(std::string_view name);
+
+/// True if `text` is valid UTF-8 (RFC 3629: no overlong forms, surrogates
+/// or code points above U+10FFFF) without control characters (Unicode Cc).
+bool is_clean_utf8(std::string_view text);
+
+/// A room: whose it is and what it is called.
+struct Room {
+  lt::dht::public_key creator;
+  std::string name;
+  bool operator==(const Room &other) const = default;
+};
+
+/// A room URI: the room and its query parameters in their order. Known
+/// parameter: x.pe=HOST:PORT, an origin the viewer may contact directly
+/// (several allowed). Unknown parameters are kept and printed back.
+struct RoomUri {
+  Room room;
+  std::vector<std::pair<std::string, std::string>> parameters;
+
+  /// The values of every x.pe parameter.
+  std::vector<std::string> origin_hints() const;
+  bool operator==(const RoomUri &other) const = default;
+};
+
+/// True if `text` should be read as a URI rather than as a bare room name:
+/// it starts with "hlswarm:" or contains "://".
+bool looks_like_uri(std::string_view text);
+
+/// Parses a room URI. The scheme is case-insensitive, the key is 64 hex
+/// digits (either case), the name is percent-decoded and must then be a
+/// valid room name; a '/' in the name must be written %2F. Throws
+/// Error(code) naming the URI and what is wrong.
+RoomUri parse_room_uri(std::string_view text, Exit code = Exit::usage);
+
+/// The URI of `uri`: "hlswarm://", the key in lowercase hex, "/", the name
+/// with every byte but A-Z a-z 0-9 - . _ ~ written %XX (uppercase hex),
+/// then "?k=v&..." if there are parameters (values keep ':' as is).
+std::string format_room_uri(const RoomUri &uri);
+std::string format_room_uri(const Room &room);
+
+/// Every byte but the RFC 3986 unreserved ones as %XX (uppercase hex).
+/// Also names a room's files on disk: the result is a valid file name.
+std::string percent_encode(std::string_view bytes, std::string_view keep = "");
+
+/// Decodes %XX sequences; nullopt on a '%' not followed by two hex digits.
+std::optional<std::string> percent_decode(std::string_view text);
+
+/// `key` in 64 lowercase hex digits.
+std::string public_key_hex(const lt::dht::public_key &key);
+
+/// The key written as 64 hex digits, or nullopt.
+std::optional<lt::dht::public_key> public_key_from_hex(std::string_view hex);
+
+} // namespace hlswarm

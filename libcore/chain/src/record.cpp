@@ -1,0 +1,159 @@
+#include "hlswarm/chain/record.hpp"
+
+#include <fmt/format.h>
+
+#include "hlswarm/base/bencode.hpp"
+
+namespace hlswarm {
+namespace {
+
+std::string key_bytes(const lt::dht::public_key &key) {
+  return std::string(key.bytes.begin(), key.bytes.end());
+}
+
+// The rules a record must keep, checked the same way when encoding (a bug
+// on our side) and when decoding (hostile input): returns why not.
+std::optional<std::string> fields_problem(const RecordFields &fields) {
+  if (auto problem = room_name_problem(fields.room.name))
+    return fmt::format("room: {}", *problem);
+  if (fields.seq < 0 || fields.seq > max_record_integer)
+    return fmt::format("seq {} out of range", fields.seq);
+  if (fields.prev.has_value() != (fields.seq > 0))
+    return std::string(fields.seq > 0 ? "prev missing" : "prev at seq 0");
+  if (fields.end) {
+    if (fields.discontinuity || fields.start_us != 0 ||
+        fields.duration_us != 0 || fields.size != 0 ||
+        !fields.info_dict.empty())
+      return std::string("an end record has no segment fields");
+    return std::nullopt;
+  }
+  if (fields.start_us < 0 || fields.start_us > max_record_integer)
+    return fmt::format("start {} out of range", fields.start_us);
+  if (fields.duration_us < 0 || fields.duration_us > max_record_integer)
+    return fmt::format("duration {} out of range", fields.duration_us);
+  return std::nullopt;
+}
+
+bencode::Dict unsigned_dict(const RecordFields &fields) {
+  using namespace bencode;
+  Dict dict{{"pk", key_bytes(fields.room.creator)},
+            {"room", fields.room.name},
+            {"seq", fields.seq},
+            {"v", record_version}};
+  if (fields.prev)
+    dict.emplace("prev", digest_bytes(*fields.prev));
+  if (fields.end) {
+    dict.emplace("end", 1);
+    return dict;
+  }
+  if (fields.discontinuity)
+    dict.emplace("disc", 1);
+  dict.emplace("start", fields.start_us);
+  dict.emplace("dur", fields.duration_us);
+  dict.emplace("size", static_cast<std::int64_t>(fields.size));
+  dict.emplace("info", fields.info_dict);
+  return dict;
+}
+
+} // namespace
+
+std::string encode_unsigned_record(const RecordFields &fields) {
+  if (auto problem = fields_problem(fields))
+    throw Error(Exit::software, "record", *problem);
+  return bencode::encode(unsigned_dict(fields));
+}
+
+SignedRecord sign_record(const RecordFields &fields, const Identity &identity) {
+  if (!(identity.public_key() == fields.room.creator))
+    throw Error(Exit::software, "record", "signing key is not the room's");
+  SignedRecord record;
+  record.fields = fields;
+  record.signature = identity.sign(encode_unsigned_record(fields));
+  bencode::Dict dict = unsigned_dict(fields);
+  dict.emplace("sig", std::string(record.signature.bytes.begin(),
+                                  record.signature.bytes.end()));
+  record.bytes = bencode::encode(dict);
+  record.id = sha256(record.bytes);
+  return record;
+}
+
+SignedRecord decode_record(std::string_view bytes, std::string_view what) {
+  using namespace bencode;
+  auto fail = [&](std::string_view reason) {
+    return Error(Exit::data, what, fmt::format("record: {}", reason));
+  };
+  if (bytes.size() > max_record_bytes)
+    throw fail(fmt::format("longer than {} bytes", max_record_bytes));
+  Value value = decode(bytes, what, {.max_bytes = max_record_bytes,
+                                     .max_depth = 2, .max_items = 16});
+  const Dict &dict = value.dict("record");
+  auto get = [&](std::string_view key) -> const Value * {
+    auto it = dict.find(key);
+    return it == dict.end() ? nullptr : &it->second;
+  };
+  auto require = [&](std::string_view key) -> const Value & {
+    const Value *found = get(key);
+    if (!found)
+      throw fail(fmt::format("no \"{}\"", key));
+    return *found;
+  };
+  auto bytes_of = [&](std::string_view key, std::size_t size) {
+    const std::string &text = require(key).string(key);
+    if (text.size() != size)
+      throw fail(fmt::format("\"{}\" is not {} bytes", key, size));
+    return text;
+  };
+  auto flag = [&](std::string_view key) {
+    const Value *found = get(key);
+    if (found && found->integer(key) != 1)
+      throw fail(fmt::format("\"{}\" must be 1 when present", key));
+    return found != nullptr;
+  };
+
+  std::int64_t version = require("v").integer("v");
+  if (version != record_version)
+    throw fail(fmt::format("version {} (this program reads version {})",
+                           version, record_version));
+  RecordFields fields;
+  fields.room.creator = lt::dht::public_key(bytes_of("pk", 32).data());
+  fields.room.name = require("room").string("room");
+  fields.seq = require("seq").integer("seq");
+  if (get("prev"))
+    fields.prev = digest_from_bytes(bytes_of("prev", 32));
+  fields.end = flag("end");
+  fields.discontinuity = flag("disc");
+  const std::size_t common_keys = 5 + (fields.prev ? 1 : 0); // pk room seq sig v
+  if (fields.end) {
+    if (dict.size() != common_keys + 1)
+      throw fail("an end record has exactly pk, prev, room, seq, end, sig, v");
+  } else {
+    fields.start_us = require("start").integer("start");
+    fields.duration_us = require("dur").integer("dur");
+    std::int64_t size = require("size").integer("size");
+    fields.info_dict = require("info").string("info");
+    if (dict.size() != common_keys + 4 + (fields.discontinuity ? 1 : 0))
+      throw fail("unknown keys in a segment record");
+    SegmentInfoDict info = decode_segment_info(fields.info_dict, what);
+    if (size < 0 || static_cast<std::uint64_t>(size) != info.size)
+      throw fail(fmt::format("size {} differs from the info dict's length {}",
+                             size, info.size));
+    fields.size = info.size;
+  }
+  if (auto problem = fields_problem(fields))
+    throw fail(*problem);
+
+  SignedRecord record;
+  record.fields = std::move(fields);
+  record.signature = lt::dht::signature(bytes_of("sig", 64).data());
+  // The strict decoder guarantees `bytes` is canonical, so the message is
+  // exactly what the creator signed.
+  if (!verify_signature(record.fields.room.creator,
+                        encode_unsigned_record(record.fields),
+                        record.signature))
+    throw fail("bad signature");
+  record.bytes = std::string(bytes);
+  record.id = sha256(record.bytes);
+  return record;
+}
+
+} // namespace hlswarm

@@ -1,0 +1,217 @@
+#include "hlswarm/chain/room.hpp"
+
+#include <algorithm>
+#include <charconv>
+
+#include <fmt/format.h>
+
+#include "hlswarm/base/text_encoding.hpp"
+
+namespace hlswarm {
+namespace {
+
+constexpr std::string_view scheme = "hlswarm://";
+
+bool is_unreserved(unsigned char c) {
+  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+         (c >= '0' && c <= '9') || c == '-' || c == '.' || c == '_' ||
+         c == '~';
+}
+
+// Decodes one UTF-8 sequence at `at`; returns the code point and advances,
+// or -1 for anything RFC 3629 forbids (overlong, surrogate, > U+10FFFF).
+long next_code_point(std::string_view text, std::size_t &at) {
+  auto byte = [&](std::size_t i) {
+    return static_cast<unsigned char>(text[i]);
+  };
+  unsigned char first = byte(at);
+  int length = first < 0x80 ? 1 : (first >> 5) == 6 ? 2 : (first >> 4) == 14 ? 3
+                                  : (first >> 3) == 30 ? 4 : 0;
+  if (length == 0 || at + static_cast<std::size_t>(length) > text.size())
+    return -1;
+  long point = length == 1 ? first : first & (0x7f >> length);
+  for (int k = 1; k < length; ++k) {
+    unsigned char next = byte(at + static_cast<std::size_t>(k));
+    if ((next & 0xc0) != 0x80)
+      return -1;
+    point = point << 6 | (next & 0x3f);
+  }
+  static constexpr long smallest[] = {0, 0, 0x80, 0x800, 0x10000};
+  if (point < smallest[length] || point > 0x10ffff ||
+      (point >= 0xd800 && point <= 0xdfff))
+    return -1;
+  at += static_cast<std::size_t>(length);
+  return point;
+}
+
+bool valid_endpoint(std::string_view text) {
+  auto colon = text.rfind(':');
+  if (colon == std::string_view::npos || colon == 0)
+    return false;
+  std::string_view host = text.substr(0, colon), port = text.substr(colon + 1);
+  unsigned number = 0;
+  auto [end, ec] = std::from_chars(port.data(), port.data() + port.size(), number);
+  if (ec != std::errc() || end != port.data() + port.size() || number == 0 ||
+      number > 65535)
+    return false;
+  if (host.front() == '[')
+    return host.size() > 2 && host.back() == ']';
+  return host.find(':') == std::string_view::npos;
+}
+
+} // namespace
+
+std::optional<std::string> room_name_problem(std::string_view name) {
+  if (name.empty())
+    return "a room name cannot be empty";
+  if (name.size() > max_room_name_bytes)
+    return fmt::format("a room name is at most {} bytes (this one is {})",
+                       max_room_name_bytes, name.size());
+  if (!is_clean_utf8(name))
+    return std::string(
+        "a room name must be valid UTF-8 without control characters");
+  // " room" and "room" would be two rooms that look alike everywhere a
+  // name is shown.
+  if (name.front() == ' ' || name.back() == ' ')
+    return std::string("a room name cannot start or end with a space");
+  return std::nullopt;
+}
+
+bool is_clean_utf8(std::string_view text) {
+  for (std::size_t at = 0; at < text.size();) {
+    long point = next_code_point(text, at);
+    if (point < 0 || point < 0x20 || (point >= 0x7f && point <= 0x9f))
+      return false;
+  }
+  return true;
+}
+
+std::vector<std::string> RoomUri::origin_hints() const {
+  std::vector<std::string> hints;
+  for (const auto &[key, value] : parameters)
+    if (key == "x.pe")
+      hints.push_back(value);
+  return hints;
+}
+
+bool looks_like_uri(std::string_view text) {
+  std::string prefix(text.substr(0, 8));
+  std::transform(prefix.begin(), prefix.end(), prefix.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return prefix == "hlswarm:" || text.find("://") != std::string_view::npos;
+}
+
+std::string percent_encode(std::string_view bytes, std::string_view keep) {
+  std::string text;
+  for (unsigned char c : bytes) {
+    if (is_unreserved(c) || keep.find(static_cast<char>(c)) != keep.npos)
+      text += static_cast<char>(c);
+    else
+      text += fmt::format("%{:02X}", c);
+  }
+  return text;
+}
+
+std::optional<std::string> percent_decode(std::string_view text) {
+  std::string bytes;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    if (text[i] != '%') {
+      bytes += text[i];
+      continue;
+    }
+    auto byte = i + 2 < text.size() ? from_hex(text.substr(i + 1, 2))
+                                    : std::nullopt;
+    if (!byte)
+      return std::nullopt;
+    bytes += *byte;
+    i += 2;
+  }
+  return bytes;
+}
+
+std::string public_key_hex(const lt::dht::public_key &key) {
+  return to_hex({key.bytes.data(), key.bytes.size()});
+}
+
+std::optional<lt::dht::public_key> public_key_from_hex(std::string_view hex) {
+  if (hex.size() != 64)
+    return std::nullopt;
+  auto bytes = from_hex(hex);
+  if (!bytes)
+    return std::nullopt;
+  return lt::dht::public_key(bytes->data());
+}
+
+RoomUri parse_room_uri(std::string_view text, Exit code) {
+  auto fail = [&](std::string_view reason) {
+    return Error(code, fmt::format("room '{}'", text), reason);
+  };
+  std::string head(text.substr(0, scheme.size()));
+  std::transform(head.begin(), head.end(), head.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  if (head != scheme)
+    throw fail("not a room URI: it must start with hlswarm://");
+  if (text.find('#') != std::string_view::npos)
+    throw fail("a room URI has no '#' part");
+  std::string_view rest = text.substr(scheme.size());
+  auto slash = rest.find('/');
+  if (slash == std::string_view::npos)
+    throw fail("no room name after the creator key");
+  RoomUri uri;
+  auto key = public_key_from_hex(rest.substr(0, slash));
+  if (!key)
+    throw fail("the creator key must be 64 hex digits");
+  uri.room.creator = *key;
+  rest.remove_prefix(slash + 1);
+  auto question = rest.find('?');
+  std::string_view encoded_name = rest.substr(0, question);
+  if (encoded_name.find('/') != std::string_view::npos)
+    throw fail("the room name contains '/': write it as %2F");
+  auto name = percent_decode(encoded_name);
+  if (!name)
+    throw fail("bad %-escape in the room name");
+  if (auto problem = room_name_problem(*name))
+    throw fail(*problem);
+  uri.room.name = std::move(*name);
+  if (question == std::string_view::npos)
+    return uri;
+  std::string_view query = rest.substr(question + 1);
+  while (!query.empty()) {
+    auto amp = query.find('&');
+    std::string_view pair = query.substr(0, amp);
+    query = amp == std::string_view::npos ? "" : query.substr(amp + 1);
+    if (pair.empty())
+      continue;
+    auto equals = pair.find('=');
+    if (equals == 0 || equals == std::string_view::npos)
+      throw fail(fmt::format("parameter '{}' is not key=value", pair));
+    auto key_text = percent_decode(pair.substr(0, equals));
+    auto value = percent_decode(pair.substr(equals + 1));
+    if (!key_text || !value)
+      throw fail(fmt::format("bad %-escape in parameter '{}'", pair));
+    if (*key_text == "x.pe" && !valid_endpoint(*value))
+      throw fail(fmt::format("x.pe '{}' is not HOST:PORT", *value));
+    uri.parameters.emplace_back(std::move(*key_text), std::move(*value));
+  }
+  return uri;
+}
+
+std::string format_room_uri(const RoomUri &uri) {
+  std::string text = format_room_uri(uri.room);
+  char separator = '?';
+  for (const auto &[key, value] : uri.parameters) {
+    text += separator;
+    text += percent_encode(key);
+    text += '=';
+    text += percent_encode(value, ":");
+    separator = '&';
+  }
+  return text;
+}
+
+std::string format_room_uri(const Room &room) {
+  return std::string(scheme) + public_key_hex(room.creator) + "/" +
+         percent_encode(room.name);
+}
+
+} // namespace hlswarm

@@ -1,0 +1,127 @@
+#include "hlswarm/media/playlist.hpp"
+
+#include <algorithm>
+#include <charconv>
+#include <cmath>
+#include <cstdlib>
+
+#include <fmt/format.h>
+
+namespace hlswarm {
+
+MediaPlaylist::MediaPlaylist(std::int64_t first_seq, double target_duration,
+                             std::string init_uri)
+    : first_seq_(first_seq), target_duration_(target_duration),
+      init_uri_(std::move(init_uri)) {}
+
+std::optional<MediaPlaylist>
+MediaPlaylist::continued(std::string_view text, std::int64_t next_seq,
+                         double target_duration, std::string_view init_uri) {
+  auto value_after = [](std::string_view line, std::string_view tag) {
+    return line.substr(0, tag.size()) == tag
+               ? std::optional(line.substr(tag.size()))
+               : std::nullopt;
+  };
+  std::optional<std::int64_t> first_seq;
+  std::string old_init_uri;
+  std::vector<Entry> entries;
+  double pending_duration = -1; // of the EXTINF waiting for its URI, if >= 0
+  bool pending_discontinuity = false;
+  bool first_line = true;
+  while (!text.empty()) {
+    auto end = text.find('\n');
+    auto line = text.substr(0, end);
+    text.remove_prefix(end == std::string_view::npos ? text.size() : end + 1);
+    if (first_line && line != "#EXTM3U")
+      return std::nullopt;
+    first_line = false;
+    if (line.empty())
+      continue;
+    if (auto sequence = value_after(line, "#EXT-X-MEDIA-SEQUENCE:")) {
+      std::int64_t seq = 0;
+      const char *last = sequence->data() + sequence->size();
+      auto [ptr, ec] = std::from_chars(sequence->data(), last, seq);
+      if (ec != std::errc() || ptr != last || seq < 0)
+        return std::nullopt;
+      first_seq = seq;
+    } else if (auto map = value_after(line, "#EXT-X-MAP:URI=\"")) {
+      if (map->empty() || map->back() != '"')
+        return std::nullopt;
+      old_init_uri = std::string(map->substr(0, map->size() - 1));
+    } else if (auto info = value_after(line, "#EXTINF:")) {
+      // strtod wants a terminated string; the value ends at its comma.
+      std::string number(info->substr(0, info->find(',')));
+      char *stop = nullptr;
+      double duration = std::strtod(number.c_str(), &stop);
+      if (number.empty() || *stop != '\0' || !(duration >= 0))
+        return std::nullopt;
+      pending_duration = duration;
+    } else if (line == "#EXT-X-DISCONTINUITY") {
+      pending_discontinuity = true;
+    } else if (line[0] != '#') {
+      if (pending_duration < 0)
+        return std::nullopt;
+      entries.push_back({std::string(line), pending_duration, pending_discontinuity});
+      pending_duration = -1;
+      pending_discontinuity = false;
+    }
+  }
+  if (!first_seq || pending_duration >= 0 || old_init_uri != init_uri ||
+      *first_seq + static_cast<std::int64_t>(entries.size()) != next_seq)
+    return std::nullopt;
+  MediaPlaylist playlist(*first_seq, target_duration, std::move(old_init_uri));
+  playlist.entries_ = std::move(entries);
+  playlist.discontinuity_next_ = !playlist.entries_.empty();
+  return playlist;
+}
+
+void MediaPlaylist::add(std::string uri, double duration) {
+  entries_.push_back({std::move(uri), duration, discontinuity_next_});
+  discontinuity_next_ = false;
+}
+
+std::string MediaPlaylist::text() const {
+  // RFC 8216 4.3.3.1: every EXTINF, rounded to the nearest integer, must be
+  // at most the target duration. A GOP longer than the target makes longer
+  // segments, so the target grows with them rather than lie.
+  long target = std::max(1L, std::lround(std::ceil(target_duration_)));
+  for (const Entry &entry : entries_)
+    target = std::max(target, std::lround(entry.duration));
+
+  // Version 3 for decimal EXTINF; 7 for EXT-X-MAP in a media playlist.
+  std::string text = "#EXTM3U\n";
+  text += fmt::format("#EXT-X-VERSION:{}\n", init_uri_.empty() ? 3 : 7);
+  text += fmt::format("#EXT-X-TARGETDURATION:{}\n", target);
+  text += fmt::format("#EXT-X-MEDIA-SEQUENCE:{}\n", first_seq_);
+  text += "#EXT-X-PLAYLIST-TYPE:EVENT\n";
+  if (!init_uri_.empty())
+    text += fmt::format("#EXT-X-MAP:URI=\"{}\"\n", init_uri_);
+  for (const Entry &entry : entries_) {
+    if (entry.discontinuity)
+      text += "#EXT-X-DISCONTINUITY\n";
+    text += fmt::format("#EXTINF:{:.6f},\n{}\n", entry.duration, entry.uri);
+  }
+  if (ended_)
+    text += "#EXT-X-ENDLIST\n";
+  return text;
+}
+
+std::string relative_uri(const std::filesystem::path &file,
+                         const std::filesystem::path &folder) {
+  std::string path = file.lexically_relative(folder).generic_string();
+  if (path.empty())
+    path = file.generic_string();
+  std::string uri;
+  for (unsigned char c : path) {
+    bool unreserved = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+                      (c >= '0' && c <= '9') || c == '-' || c == '.' ||
+                      c == '_' || c == '~' || c == '/';
+    if (unreserved)
+      uri += static_cast<char>(c);
+    else
+      uri += fmt::format("%{:02X}", c);
+  }
+  return uri;
+}
+
+} // namespace hlswarm

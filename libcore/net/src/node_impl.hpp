@@ -1,0 +1,175 @@
+// Private to the node*.cpp files: the state behind hlswarm::Node.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <set>
+#include <string>
+#include <thread>
+#include <unordered_map>
+#include <vector>
+
+#include <libtorrent/alert.hpp>
+#include <libtorrent/client_data.hpp>
+#include <libtorrent/extensions.hpp>
+#include <libtorrent/kademlia/dht_storage.hpp>
+#include <libtorrent/session.hpp>
+#include <libtorrent/torrent_handle.hpp>
+
+#include "hlswarm/net/node.hpp"
+#include "hlswarm/net/transfer_stats.hpp"
+
+namespace hlswarm {
+
+using Clock = std::chrono::steady_clock;
+
+/// (key, salt) as one map key: 32 key bytes then the salt.
+std::string item_slot(const PublicKey &key, std::string_view salt);
+
+/// An item this node publishes and keeps alive.
+struct PublishedItem {
+  MutableItem item;
+  SecretKey secret{};
+};
+
+/// One get lookup in flight (several callers may share it).
+struct ItemLookup {
+  std::optional<MutableItem> best;
+  Clock::time_point improved_at{}; ///< when `best` last changed
+  bool done = false;
+  int waiters = 0;
+};
+
+/// Results of puts for one (key, salt): the highest seq a put finished with.
+struct PutProgress {
+  std::int64_t finished_seq = -1;
+  int stored_on = 0;
+};
+
+/// What the node knows of one torrent.
+struct TorrentState {
+  lt::torrent_handle handle;
+  std::int64_t piece_length = 0;
+  std::int64_t total_size = 0;
+  bool checked = false;
+  bool finished = false; ///< libtorrent has all pieces (writes may be pending)
+  bool complete = false; ///< ... and they are on disk
+  std::string error;     ///< set when libtorrent reported a failure
+  /// While downloading: who each block was last requested from, and which
+  /// blocks were counted. libtorrent posts no block_finished_alert for a
+  /// block whose write completes after the torrent turned seed, so those
+  /// are counted at completion, for the peer they were requested from.
+  std::map<std::pair<int, int>, std::string> requested_from;
+  std::set<std::pair<int, int>> counted;
+};
+
+/// Items and peers this node holds in its own DHT storage: libtorrent never
+/// stores a node's own puts and announces locally, so without this a node
+/// whose only contact is its bootstrap node could not find what that node
+/// published. Shared between the Node and the storage object, which
+/// libtorrent owns and may rebuild when the DHT restarts.
+struct OwnDhtEntries {
+  std::mutex mutex;
+  lt::dht::dht_storage_interface *storage = nullptr; ///< the live one
+  std::map<std::string, MutableItem> items;          ///< by item_slot
+  std::map<DhtTarget, lt::tcp::endpoint> members;    ///< announced by us
+
+  /// Writes our entries into `storage` (mutex held by the caller).
+  void copy_into(lt::dht::dht_storage_interface &target) const;
+
+  /// "ip:port" of the peers announced to our own node under `target`.
+  std::vector<std::string> stored_peers(const DhtTarget &target);
+};
+
+/// libtorrent's default DHT storage, guarded by OwnDhtEntries::mutex so the
+/// Node can add its own entries from its thread.
+lt::dht::dht_storage_constructor_type
+own_entries_storage(std::shared_ptr<OwnDhtEntries> own);
+
+/// Who holds which observed torrent (Node::observe): peers that said they
+/// have every piece (have_all, or a full bitfield), by IP address. Written by
+/// a libtorrent extension on the network thread, read by Node::holders.
+struct HolderLog {
+  std::mutex mutex;
+  std::map<std::string, std::set<std::string>> holders; ///< by infohash
+};
+
+/// An observed torrent, as the extension sees it (its userdata).
+struct ObservedTorrent {
+  std::string infohash;
+  std::shared_ptr<HolderLog> log;
+};
+
+/// The session extension behind Node::observe.
+std::function<std::shared_ptr<lt::torrent_plugin>(const lt::torrent_handle &,
+                                                  lt::client_data_t)>
+holder_extension();
+
+struct Node::Impl {
+  explicit Impl(NodeOptions node_options);
+
+  NodeOptions options;
+  std::vector<lt::tcp::endpoint> peers; ///< options.peers, parsed
+  std::shared_ptr<OwnDhtEntries> own = std::make_shared<OwnDhtEntries>();
+  std::unique_ptr<lt::session> session;
+  std::thread pump;
+  std::atomic<bool> stopping{false};
+  bool stopped = false;
+
+  mutable std::mutex mutex; // guards everything below
+  std::condition_variable changed;
+
+  // listening and DHT
+  std::vector<HostPort> listening;
+  std::string listen_error;
+  bool dht_ready = false;
+  int dht_node_count = 0;
+
+  // BEP 44 items, by item_slot
+  std::map<std::string, ItemLookup> lookups;
+  std::map<std::string, PutProgress> puts;
+  std::map<std::string, PublishedItem> published;
+  std::map<std::string, MutableItem> newest; ///< newest accepted item
+
+  // membership
+  std::map<DhtTarget, std::set<std::string>> found_peers; ///< "ip:port"
+  std::set<DhtTarget> announced;
+
+  // torrents, by v2 infohash hex
+  std::map<std::string, TorrentState> torrents;
+  std::shared_ptr<HolderLog> holder_log = std::make_shared<HolderLog>();
+  std::map<std::string, std::unique_ptr<ObservedTorrent>> observed;
+  TransferStats transfer;
+  std::function<void(const std::string &)> complete_handler;
+
+  Clock::time_point started = Clock::now();
+  Clock::time_point next_dht_stats{};
+  Clock::time_point next_republish{};
+  Clock::time_point next_stats_file{};
+
+  void run_pump();
+  void handle(lt::alert *alert); // mutex held
+  void handle_item_alert(lt::alert *alert);
+  void handle_torrent_alert(lt::alert *alert);
+  void periodic(Clock::time_point now);
+  void republish(); // mutex held
+  void start_put(const PublishedItem &item, bool republishing);
+  void write_stats_file_now();
+  std::string infohash_of(const lt::torrent_handle &handle) const;
+};
+
+/// libtorrent error text for messages: lower case, no final period.
+std::string error_text(const lt::error_code &ec);
+
+/// "ip:port" / "[v6]:port" of a libtorrent endpoint.
+std::string endpoint_text(const lt::tcp::endpoint &endpoint);
+
+/// Parses HostPort with a literal IP into an endpoint; Error(usage) if not.
+lt::tcp::endpoint to_endpoint(const HostPort &peer, std::string_view what);
+
+} // namespace hlswarm

@@ -1,0 +1,467 @@
+// The torrent side of Node: v2 info dicts, seeding, downloading, peers,
+// completion and per-block statistics.
+#include "node_impl.hpp"
+
+#include <algorithm>
+#include <fstream>
+
+#include <fmt/format.h>
+#include <libtorrent/add_torrent_params.hpp>
+#include <libtorrent/alert_types.hpp>
+#include <libtorrent/bencode.hpp>
+#include <libtorrent/hex.hpp>
+#include <libtorrent/peer_connection_handle.hpp>
+#include <libtorrent/settings_pack.hpp>
+#include <libtorrent/torrent_flags.hpp>
+#include <libtorrent/torrent_info.hpp>
+#include <libtorrent/torrent_status.hpp>
+
+#include "hlswarm/base/diag.hpp"
+#include "hlswarm/base/error.hpp"
+#include "hlswarm/base/paths.hpp"
+#include "hlswarm/chain/segment_torrent.hpp"
+#include "hlswarm/base/text_encoding.hpp"
+
+namespace hlswarm {
+
+namespace {
+
+constexpr int block_size = 16 * 1024;
+
+std::string hex_of(const lt::sha256_hash &hash) {
+  return lt::aux::to_hex(hash);
+}
+
+// A torrent_info from a .torrent file's bytes (one file, v2).
+std::shared_ptr<lt::torrent_info> torrent_from_file_bytes(const std::string &torrent_file) {
+  lt::error_code ec;
+  auto info = std::make_shared<lt::torrent_info>(
+      lt::span<char const>(torrent_file.data(),
+                           static_cast<std::ptrdiff_t>(torrent_file.size())),
+      ec, lt::from_span);
+  if (ec)
+    throw Error(Exit::data, "info dict", error_text(ec));
+  if (!info->info_hashes().has_v2())
+    throw Error(Exit::data, "info dict", "not a BitTorrent v2 info dict");
+  // libtorrent pads v2 files to a whole piece internally: count real files.
+  const auto &files = info->files();
+  int real_files = 0;
+  for (auto index : files.file_range())
+    real_files += files.pad_file_at(index) ? 0 : 1;
+  if (real_files != 1 || files.pad_file_at(lt::file_index_t(0)))
+    throw Error(Exit::data, "info dict",
+                fmt::format("describes {} files, expected one", real_files));
+  return info;
+}
+
+// A torrent_info from a bare info dict: libtorrent parses .torrent files,
+// so the dict is wrapped as the "info" of one.
+std::shared_ptr<lt::torrent_info> torrent_from_info_dict(std::string_view info_dict) {
+  std::string torrent_file = "d4:info";
+  torrent_file += info_dict;
+  torrent_file += 'e';
+  return torrent_from_file_bytes(torrent_file);
+}
+
+// The file's size: total_size() counts the padding libtorrent adds.
+std::int64_t content_size(const lt::torrent_info &info) {
+  return info.files().file_size(lt::file_index_t(0));
+}
+
+} // namespace
+
+std::string make_v2_info_dict(const std::filesystem::path &file, int piece_size) {
+  return hash_v2_file(file, file.filename().string(),
+                      static_cast<std::uint32_t>(piece_size))
+      .info_dict;
+}
+
+std::string v2_infohash(std::string_view info_dict) {
+  return to_hex(digest_bytes(sha256(info_dict)));
+}
+
+std::string Node::Impl::infohash_of(const lt::torrent_handle &handle) const {
+  auto hashes = handle.info_hashes();
+  return hashes.has_v2() ? hex_of(hashes.v2) : std::string();
+}
+
+namespace {
+
+lt::add_torrent_params torrent_params(std::shared_ptr<lt::torrent_info> info,
+                                      const std::filesystem::path &file) {
+  lt::add_torrent_params params;
+  params.ti = std::move(info);
+  auto path = absolute_path(file);
+  params.save_path = path.parent_path().string();
+  // The store names files its own way; the info dict's name is only a name.
+  params.renamed_files[lt::file_index_t(0)] = path.filename().string();
+  // Not auto-managed: libtorrent's queue would hold segments back. No DHT
+  // announce per torrent: peers come from the room's membership and the
+  // origin, not one DHT lookup per segment per viewer.
+  params.flags &= ~(lt::torrent_flags::auto_managed | lt::torrent_flags::paused);
+  params.flags |= lt::torrent_flags::disable_dht;
+  return params;
+}
+
+} // namespace
+
+std::string Node::seed(const std::filesystem::path &file, std::string_view info_dict) {
+  auto info = torrent_from_info_dict(info_dict);
+  std::error_code error;
+  auto size = std::filesystem::file_size(file, error);
+  if (error)
+    throw system_error(Exit::no_input, file.string(), error.value());
+  if (static_cast<std::int64_t>(size) != content_size(*info))
+    throw Error(Exit::data, file.string(),
+                fmt::format("is {} bytes, its info dict says {}", size, content_size(*info)));
+
+  if (info->num_pieces() > 1) {
+    // A torrent of several pieces is verified piece by piece against its
+    // piece layer, which the info dict does not carry: the seed makes it
+    // from the file (milliseconds) and serves it to downloaders (BEP 52
+    // hash requests).
+    SegmentTorrent hashed = hash_v2_file(file, info->name(),
+                                         static_cast<std::uint32_t>(info->piece_length()));
+    if (hashed.info_dict != info_dict)
+      throw Error(Exit::data, file.string(), "does not match its info dict");
+    info = torrent_from_file_bytes(hashed.torrent_file());
+  }
+  auto &impl = *impl_;
+  std::string infohash = hex_of(info->info_hashes().v2);
+  {
+    std::lock_guard lock(impl.mutex);
+    auto &state = impl.torrents[infohash];
+    state.piece_length = info->piece_length();
+    state.total_size = content_size(*info);
+    auto &record = impl.transfer.torrent(infohash);
+    record.name = info->name();
+    record.seeding = true;
+    record.size = static_cast<std::uint64_t>(content_size(*info));
+    if (record.added_ms == 0)
+      record.added_ms = unix_time_ms();
+  }
+  lt::error_code ec;
+  lt::torrent_handle handle = impl.session->add_torrent(torrent_params(info, file), ec);
+  std::unique_lock lock(impl.mutex);
+  auto &state = impl.torrents[infohash];
+  if (ec) {
+    impl.torrents.erase(infohash);
+    throw Error(Exit::data, file.string(), error_text(ec));
+  }
+  state.handle = handle;
+
+  // Hashing a segment takes milliseconds; until it is done the torrent
+  // cannot serve, so a caller that announces it next must wait for it.
+  impl.changed.wait_for(lock, std::chrono::seconds(60), [&] {
+    return state.complete || !state.error.empty() || (state.checked && !state.finished);
+  });
+  if (!state.error.empty())
+    throw Error(Exit::io, file.string(), state.error);
+  if (!state.complete)
+    throw Error(Exit::data, file.string(),
+                state.checked ? "does not match its info dict" : "still being checked");
+  return infohash;
+}
+
+namespace {
+
+// Adds a torrent to fetch into `file` from `peers` (and the options'),
+// or, with `observed`, only to see who holds it (Node::observe).
+std::string add_fetching(Node::Impl &impl, std::shared_ptr<lt::torrent_info> info,
+                         const std::filesystem::path &file,
+                         const std::vector<HostPort> &peers,
+                         ObservedTorrent *observed) {
+  std::string infohash = hex_of(info->info_hashes().v2);
+  auto params = torrent_params(info, file);
+  for (const auto &peer : impl.peers)
+    params.peers.push_back(peer);
+  for (const auto &peer : peers)
+    params.peers.push_back(to_endpoint(peer, "peer"));
+  if (observed) {
+    params.flags |= lt::torrent_flags::upload_mode;
+    params.userdata = lt::client_data_t(observed);
+  }
+  {
+    std::lock_guard lock(impl.mutex);
+    if (!observed) {
+      auto &record = impl.transfer.torrent(infohash);
+      record.name = info->name();
+      record.size = static_cast<std::uint64_t>(content_size(*info));
+      if (record.added_ms == 0)
+        record.added_ms = unix_time_ms();
+    }
+    auto &state = impl.torrents[infohash];
+    state.piece_length = info->piece_length();
+    state.total_size = content_size(*info);
+  }
+  lt::error_code ec;
+  lt::torrent_handle handle = impl.session->add_torrent(std::move(params), ec);
+  if (ec)
+    throw Error(Exit::cant_create, file.string(), error_text(ec));
+  std::lock_guard lock(impl.mutex);
+  impl.torrents[infohash].handle = handle;
+  return infohash;
+}
+
+} // namespace
+
+std::string Node::download(std::string_view info_dict, const std::filesystem::path &file,
+                           const std::vector<HostPort> &peers) {
+  return add_fetching(*impl_, torrent_from_info_dict(info_dict), file, peers, nullptr);
+}
+
+void Node::connect_peers(const std::string &infohash, const std::vector<HostPort> &peers) {
+  std::vector<lt::tcp::endpoint> endpoints;
+  for (const auto &peer : peers)
+    endpoints.push_back(to_endpoint(peer, "peer"));
+  lt::torrent_handle handle;
+  {
+    std::lock_guard lock(impl_->mutex);
+    auto it = impl_->torrents.find(infohash);
+    if (it == impl_->torrents.end())
+      throw Error(Exit::software, infohash, "no such torrent");
+    handle = it->second.handle;
+  }
+  for (const auto &endpoint : endpoints)
+    handle.connect_peer(endpoint);
+}
+
+bool Node::wait_complete(const std::string &infohash, std::chrono::milliseconds timeout) {
+  std::unique_lock lock(impl_->mutex);
+  auto done = [&] {
+    auto it = impl_->torrents.find(infohash);
+    return it == impl_->torrents.end() || it->second.complete || !it->second.error.empty();
+  };
+  impl_->changed.wait_for(lock, timeout, done);
+  auto it = impl_->torrents.find(infohash);
+  return it != impl_->torrents.end() && it->second.complete;
+}
+
+void Node::on_complete(std::function<void(const std::string &)> handler) {
+  std::lock_guard lock(impl_->mutex);
+  impl_->complete_handler = std::move(handler);
+}
+
+void Node::remove(const std::string &infohash) {
+  lt::torrent_handle handle;
+  {
+    std::lock_guard lock(impl_->mutex);
+    auto it = impl_->torrents.find(infohash);
+    if (it == impl_->torrents.end())
+      return;
+    handle = it->second.handle;
+    impl_->torrents.erase(it);
+  }
+  impl_->session->remove_torrent(handle);
+}
+
+std::string Node::observe(std::string_view info_dict,
+                          const std::vector<HostPort> &peers) {
+  auto info = torrent_from_info_dict(info_dict);
+  auto &impl = *impl_;
+  std::string infohash = hex_of(info->info_hashes().v2);
+  ObservedTorrent *observed = nullptr;
+  {
+    std::lock_guard lock(impl.mutex);
+    if (impl.observed.empty()) {
+      // Both sides of an observer's connection only upload, and libtorrent
+      // drops such a connection as redundant when the extension handshakes
+      // are read, before the peer's have_all; an observing node keeps it
+      // (the peer may still close it, after sending have_all).
+      lt::settings_pack keep;
+      keep.set_bool(lt::settings_pack::close_redundant_connections, false);
+      impl.session->apply_settings(std::move(keep));
+    }
+    auto &slot = impl.observed[infohash];
+    if (!slot)
+      slot = std::make_unique<ObservedTorrent>(ObservedTorrent{infohash, impl.holder_log});
+    observed = slot.get();
+  }
+  // Upload mode writes nothing, so the file name is never used.
+  return add_fetching(impl, std::move(info),
+                      std::filesystem::temp_directory_path() / "hlswarm-observe" / infohash,
+                      peers, observed);
+}
+
+std::vector<std::string> Node::holders(const std::string &infohash) const {
+  std::lock_guard lock(impl_->holder_log->mutex);
+  const auto &log = impl_->holder_log->holders;
+  auto it = log.find(infohash);
+  if (it == log.end())
+    return {};
+  return {it->second.begin(), it->second.end()};
+}
+
+namespace {
+
+// A peer that has all of an observed torrent says so right after the
+// handshake (have_all with the fast extension, else a full bitfield). The
+// connection may not last: both sides only upload, and one of them closes
+// it as redundant, so the message is caught here rather than read later
+// from the peer list.
+class HolderPeerPlugin final : public lt::peer_plugin {
+public:
+  HolderPeerPlugin(const ObservedTorrent &torrent, std::string ip)
+      : torrent_(torrent), ip_(std::move(ip)) {}
+  bool on_have_all() override {
+    note();
+    return false;
+  }
+  bool on_bitfield(const lt::bitfield &pieces) override {
+    if (pieces.size() > 0 && pieces.all_set())
+      note();
+    return false;
+  }
+
+private:
+  void note() {
+    std::lock_guard lock(torrent_.log->mutex);
+    torrent_.log->holders[torrent_.infohash].insert(ip_);
+  }
+  const ObservedTorrent &torrent_;
+  std::string ip_;
+};
+
+class HolderTorrentPlugin final : public lt::torrent_plugin {
+public:
+  explicit HolderTorrentPlugin(const ObservedTorrent &torrent) : torrent_(torrent) {}
+  std::shared_ptr<lt::peer_plugin>
+  new_connection(const lt::peer_connection_handle &peer) override {
+    return std::make_shared<HolderPeerPlugin>(torrent_,
+                                              peer.remote().address().to_string());
+  }
+
+private:
+  const ObservedTorrent &torrent_;
+};
+
+} // namespace
+
+std::function<std::shared_ptr<lt::torrent_plugin>(const lt::torrent_handle &,
+                                                  lt::client_data_t)>
+holder_extension() {
+  return [](const lt::torrent_handle &, lt::client_data_t userdata)
+             -> std::shared_ptr<lt::torrent_plugin> {
+    auto *observed = userdata.get<ObservedTorrent>();
+    if (!observed)
+      return nullptr;
+    return std::make_shared<HolderTorrentPlugin>(*observed);
+  };
+}
+
+void Node::Impl::handle_torrent_alert(lt::alert *alert) {
+  auto *torrent_alert = dynamic_cast<lt::torrent_alert *>(alert);
+  if (!torrent_alert)
+    return;
+  std::string infohash = infohash_of(torrent_alert->handle);
+  auto it = torrents.find(infohash);
+  if (infohash.empty() || it == torrents.end())
+    return;
+  TorrentState &state = it->second;
+
+  // Block alerts carry the peer, so bytes are counted per peer exactly; a
+  // block is 16 KiB but the torrent's last one may be shorter.
+  auto block_bytes = [&](lt::piece_index_t piece, int block) -> std::uint64_t {
+    std::int64_t piece_start = static_cast<int>(piece) * state.piece_length;
+    std::int64_t piece_bytes = std::min(state.piece_length, state.total_size - piece_start);
+    std::int64_t start = static_cast<std::int64_t>(block) * block_size;
+    return static_cast<std::uint64_t>(
+        std::clamp<std::int64_t>(piece_bytes - start, 0, block_size));
+  };
+
+  auto mark_complete = [&] {
+    state.complete = true;
+    auto &record = transfer.torrent(infohash);
+    record.complete_ms = unix_time_ms();
+    if (record.seeding)
+      return;
+    std::int64_t blocks_per_piece = state.piece_length / block_size;
+    std::int64_t blocks = (state.total_size + block_size - 1) / block_size;
+    for (std::int64_t b = 0; b < blocks; ++b) {
+      std::pair<int, int> key{static_cast<int>(b / blocks_per_piece),
+                              static_cast<int>(b % blocks_per_piece)};
+      if (state.counted.count(key))
+        continue;
+      auto from = state.requested_from.find(key);
+      transfer.add_download(infohash,
+                            from == state.requested_from.end() ? "unknown" : from->second,
+                            block_bytes(lt::piece_index_t(key.first), key.second),
+                            record.complete_ms);
+    }
+    state.requested_from.clear();
+    state.counted.clear();
+    if (complete_handler)
+      complete_handler(infohash);
+  };
+
+  switch (alert->type()) {
+  case lt::block_downloading_alert::alert_type: {
+    auto *a = static_cast<lt::block_downloading_alert *>(alert);
+    state.requested_from[{static_cast<int>(a->piece_index), a->block_index}] =
+        a->endpoint.address().to_string();
+    return;
+  }
+  case lt::block_finished_alert::alert_type: {
+    auto *a = static_cast<lt::block_finished_alert *>(alert);
+    if (state.complete || !state.counted.insert({static_cast<int>(a->piece_index), a->block_index}).second)
+      return;
+    transfer.add_download(infohash, a->endpoint.address().to_string(),
+                          block_bytes(a->piece_index, a->block_index), unix_time_ms());
+    return;
+  }
+  case lt::block_uploaded_alert::alert_type: {
+    auto *a = static_cast<lt::block_uploaded_alert *>(alert);
+    transfer.add_upload(infohash, a->endpoint.address().to_string(),
+                        block_bytes(a->piece_index, a->block_index));
+    return;
+  }
+  case lt::torrent_checked_alert::alert_type:
+    // A whole torrent posts torrent_finished_alert before this one.
+    state.checked = true;
+    if (!state.finished) {
+      // libtorrent connects a new torrent's peers on its once-a-second tick
+      // (0.5 s per hop on average); resuming a torrent connects to its
+      // first peers at once ("connect boost"), and a pause resets the
+      // boost. Nothing is connected yet to be lost by the pause.
+      torrent_alert->handle.pause();
+      torrent_alert->handle.resume();
+    }
+    return;
+  case lt::torrent_finished_alert::alert_type: {
+    // All pieces passed their hash check, but the last blocks may still be
+    // on their way to disk: a reader of the file must wait for the flush.
+    if (!state.finished) {
+      state.finished = true;
+      torrent_alert->handle.flush_cache();
+    }
+    return;
+  }
+  case lt::cache_flushed_alert::alert_type: {
+    if (state.finished && !state.complete)
+      mark_complete();
+    return;
+  }
+  case lt::torrent_error_alert::alert_type: {
+    auto *a = static_cast<lt::torrent_error_alert *>(alert);
+    state.error = error_text(a->error);
+    diag::warningf("{}: {}", transfer.torrent(infohash).name, state.error);
+    return;
+  }
+  case lt::file_error_alert::alert_type: {
+    auto *a = static_cast<lt::file_error_alert *>(alert);
+    state.error = fmt::format("{}: {}", a->filename(), error_text(a->error));
+    diag::warningf("{}: {}", transfer.torrent(infohash).name, state.error);
+    return;
+  }
+  case lt::hash_failed_alert::alert_type: {
+    auto *a = static_cast<lt::hash_failed_alert *>(alert);
+    diag::warningf("{}: piece {} failed its hash check", transfer.torrent(infohash).name,
+                   static_cast<int>(a->piece_index));
+    return;
+  }
+  default:
+    return;
+  }
+}
+
+} // namespace hlswarm

@@ -1,0 +1,88 @@
+// room-announce's work: open a room, serve each record's segment and the
+// whole chain the moment they exist, publish the room head; and what a
+// viewer would see of a room (status).
+#pragma once
+
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "hlswarm/base/error.hpp"
+#include "hlswarm/net/node.hpp"
+#include "hlswarm/chain/room.hpp"
+
+namespace hlswarm {
+
+/// The network options every network program takes on its command line.
+struct NetworkOptions {
+  std::string listen = "0.0.0.0:6881";   ///< --listen IP:PORT
+  std::vector<std::string> bootstrap;    ///< --bootstrap (else the usual list)
+  /// --no-bootstrap: none at all; this node starts a private DHT that
+  /// others join through it (a creator on a LAN or one machine).
+  bool no_bootstrap = false;
+  std::vector<std::string> peers;        ///< --peer
+  bool dht_loopback = false;             ///< --dht-loopback (tests)
+  std::filesystem::path stats_file;      ///< --stats FILE
+};
+
+/// NodeOptions from the command line's: bootstrap nodes chosen
+/// (choose_bootstrap_nodes) with `extra_bootstrap` added, loopback mode.
+NodeOptions make_node_options(const NetworkOptions &network,
+                              const std::vector<std::string> &extra_bootstrap = {});
+
+/// Options of `room-announce create NAME`.
+struct CreateRoomOptions {
+  std::string name;
+  bool vod = false;
+  std::optional<std::filesystem::path> key_file; ///< default: created if missing
+  std::filesystem::path store;
+};
+
+/// Records the room in the store, pinned, and prints its URI (one line).
+Exit create_room(const CreateRoomOptions &options, std::FILE *out);
+
+/// Options of `room-announce ROOM`.
+struct AnnounceOptions {
+  std::string room; ///< a room name, or a room URI whose key must be ours
+  std::optional<std::filesystem::path> key_file;
+  std::filesystem::path store;
+  NetworkOptions network;
+  /// How long to keep serving after the end record; nullopt: until
+  /// interrupted.
+  std::optional<std::chrono::milliseconds> linger;
+  /// How long to keep reading stdin after SIGINT/SIGTERM (see LineInput).
+  std::chrono::milliseconds drain = std::chrono::seconds(2);
+  /// How often the room's members are looked up on the DHT.
+  std::chrono::milliseconds neighbour_interval = std::chrono::seconds(30);
+};
+
+/// The chain torrent's file of a room in the store:
+///   <store>/chains/<creator key hex>/<percent-encoded name>.records
+std::filesystem::path chain_records_path(const std::filesystem::path &store,
+                                         const Room &room);
+
+/// Serves the room: republishes what the store holds for it, then reads
+/// seg-chain's chain lines from `input_fd`; for each record, serves its
+/// segment, rewrites and re-seeds the chain torrent, puts the new head, and
+/// copies the line to `out`. A record of another creator or room, or whose
+/// seq is not the next one, is Error(data) with nothing published. After
+/// the end record, serves for `linger`. Returns interrupted after
+/// SIGINT/SIGTERM.
+Exit announce_room(const AnnounceOptions &options, int input_fd, std::FILE *out);
+
+/// Options of `room-announce status URI`.
+struct StatusOptions {
+  std::string uri;
+  NetworkOptions network;
+  std::chrono::milliseconds timeout = std::chrono::seconds(20);
+  bool json = false;
+};
+
+/// Reads the room head, fetches the chain torrent and counts who holds each
+/// segment. Error(unavailable) when no head is found within the timeout.
+Exit room_status(const StatusOptions &options, std::FILE *out);
+
+} // namespace hlswarm
