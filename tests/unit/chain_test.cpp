@@ -11,6 +11,7 @@
 #include "hlswarm/base/jsonl.hpp"
 #include "hlswarm/base/line_input.hpp"
 #include "hlswarm/base/text_encoding.hpp"
+#include "temp_folder.hpp"
 
 using namespace hlswarm;
 
@@ -21,16 +22,7 @@ std::string path_for(const SignedRecord &record) {
                            : "/videos/out/seg" + std::to_string(record.fields.seq) + ".ts";
 }
 
-class ChainFiles : public ::testing::Test {
-protected:
-  void SetUp() override {
-    folder_ = std::filesystem::temp_directory_path() /
-              ("hlswarm-chain-" + std::to_string(::getpid()));
-    std::filesystem::create_directories(folder_);
-  }
-  void TearDown() override { std::filesystem::remove_all(folder_); }
-  std::filesystem::path folder_;
-};
+using ChainFiles = test::TempFolderTest;
 
 } // namespace
 

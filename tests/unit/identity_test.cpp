@@ -7,21 +7,13 @@
 #include <gtest/gtest.h>
 
 #include "hlswarm/base/error.hpp"
+#include "temp_folder.hpp"
 
 using namespace hlswarm;
 
 namespace {
 
-class IdentityFiles : public ::testing::Test {
-protected:
-  void SetUp() override {
-    folder_ = std::filesystem::temp_directory_path() /
-              ("hlswarm-identity-" + std::to_string(::getpid()));
-    std::filesystem::create_directories(folder_);
-  }
-  void TearDown() override { std::filesystem::remove_all(folder_); }
-  std::filesystem::path folder_;
-};
+using IdentityFiles = test::TempFolderTest;
 
 Exit code_of(const std::function<void()> &action) {
   try {

@@ -8,6 +8,7 @@
 #include <libtorrent/kademlia/item.hpp>
 
 #include "hlswarm/base/error.hpp"
+#include "temp_folder.hpp"
 
 using namespace hlswarm;
 
@@ -138,9 +139,7 @@ TEST(Membership, TargetDependsOnKeyAndRoomOnly) {
 }
 
 TEST(InfoDict, OnePieceForASegmentAndInfohashIsItsSha256) {
-  auto dir = std::filesystem::temp_directory_path() /
-             ("hlswarm-node-test-" + std::to_string(::getpid()));
-  std::filesystem::create_directories(dir);
+  test::TempFolder dir;
   auto file = dir / "seg.ts";
   {
     std::ofstream out(file, std::ios::binary);
@@ -153,7 +152,6 @@ TEST(InfoDict, OnePieceForASegmentAndInfohashIsItsSha256) {
   EXPECT_LT(info.size(), 200u);
   EXPECT_EQ(v2_infohash(info).size(), 64u);
   EXPECT_EQ(make_v2_info_dict(file), info) << "not deterministic";
-  std::filesystem::remove_all(dir);
   EXPECT_THROW(make_v2_info_dict(dir / "missing"), Error);
 }
 

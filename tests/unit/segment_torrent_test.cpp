@@ -8,19 +8,14 @@
 
 #include "hlswarm/base/bencode.hpp"
 #include "hlswarm/base/error.hpp"
+#include "temp_folder.hpp"
 
 using namespace hlswarm;
 
 namespace {
 
-class SegmentFiles : public ::testing::Test {
+class SegmentFiles : public test::TempFolderTest {
 protected:
-  void SetUp() override {
-    folder_ = std::filesystem::temp_directory_path() /
-              ("hlswarm-segment-" + std::to_string(::getpid()));
-    std::filesystem::create_directories(folder_);
-  }
-  void TearDown() override { std::filesystem::remove_all(folder_); }
 
   std::filesystem::path write(const std::string &name, std::size_t size,
                               unsigned seed = 1) {
@@ -32,8 +27,6 @@ protected:
     std::ofstream(path, std::ios::binary) << bytes;
     return path;
   }
-
-  std::filesystem::path folder_;
 };
 
 // What libtorrent makes for the same file: the reference for BEP 52.

@@ -10,8 +10,10 @@
 #include <fmt/format.h>
 
 #include "hlswarm/base/error.hpp"
+#include "hlswarm/base/fsutil.hpp"
 #include "hlswarm/base/jsonl.hpp"
 #include "hlswarm/store/store_gc.hpp"
+#include "temp_folder.hpp"
 
 using namespace hlswarm;
 namespace fs = std::filesystem;
@@ -23,18 +25,6 @@ const std::string alice(64, 'a');
 const std::string bob(64, 'b');
 const std::string carol(64, 'c');
 
-fs::path fresh_folder(const std::string &name) {
-  auto dir = fs::temp_directory_path() /
-             fmt::format("hlswarm-store-{}-{}", name, ::getpid());
-  fs::remove_all(dir);
-  fs::create_directories(dir);
-  return dir;
-}
-
-std::string read_all(const fs::path &path) {
-  std::ifstream in(path, std::ios::binary);
-  return {std::istreambuf_iterator<char>(in), {}};
-}
 
 void write_all(const fs::path &path, std::string_view bytes) {
   std::ofstream out(path, std::ios::binary | std::ios::trunc);
@@ -45,16 +35,11 @@ std::string infohash(int n) { return fmt::format("{:064x}", n); }
 
 /// A store in a fresh folder with a clock the test moves by hand.
 struct StoreFixture : ::testing::Test {
-  fs::path dir;
-  fs::path incoming;
+  test::TempFolder dir;
+  fs::path incoming = dir / "incoming";
   UnixSeconds clock = 1'700'000'000;
 
-  void SetUp() override {
-    dir = fresh_folder(::testing::UnitTest::GetInstance()->current_test_info()->name());
-    incoming = dir / "incoming";
-    fs::create_directories(incoming);
-  }
-  void TearDown() override { fs::remove_all(dir); }
+  void SetUp() override { fs::create_directories(incoming); }
 
   StoreOptions options(bool read_only = false) {
     StoreOptions o;
@@ -91,7 +76,7 @@ struct StoreFixture : ::testing::Test {
       auto name = entry.path().lexically_relative(store_dir()).string();
       if (name == "store.db-shm")
         continue;
-      auto bytes = read_all(entry.path());
+      auto bytes = read_whole_file(entry.path());
       if (name == "store.db-wal") {
         EXPECT_EQ(bytes.size(), 0u) << "the WAL holds transactions";
         continue;
@@ -189,7 +174,7 @@ TEST_F(StoreFixture, AddsASegmentUnderItsFanOutName) {
   std::string lower = "ab" + infohash(7).substr(2);
   EXPECT_EQ(added.infohash, lower);
   EXPECT_EQ(added.file, store_dir() / "segments" / "ab" / (lower + ".ts"));
-  EXPECT_EQ(read_all(added.file), "segment bytes");
+  EXPECT_EQ(read_whole_file(added.file), "segment bytes");
   EXPECT_EQ(added.bytes, 13u);
   EXPECT_EQ(added.added, clock);
   EXPECT_FALSE(added.last_requested);
@@ -230,7 +215,7 @@ TEST_F(StoreFixture, MoveTakesTheSourceAway) {
   write_all(source, "moved");
   auto added = store.add_segment({infohash(3), room, 3, source, true});
   EXPECT_FALSE(fs::exists(source));
-  EXPECT_EQ(read_all(added.file), "moved");
+  EXPECT_EQ(read_whole_file(added.file), "moved");
   EXPECT_EQ(added.file.extension(), ".m4s");
 }
 
@@ -773,7 +758,7 @@ TEST_F(StoreFixture, AFileThatIsNotADatabaseIsBadData) {
   } catch (const Error &e) {
     EXPECT_EQ(e.code(), Exit::data);
   }
-  EXPECT_EQ(read_all(store_dir() / "store.db"), std::string(8192, 'x'));
+  EXPECT_EQ(read_whole_file(store_dir() / "store.db"), std::string(8192, 'x'));
 }
 
 TEST_F(StoreFixture, CheckFindsAnInfohashStoredTwice) {

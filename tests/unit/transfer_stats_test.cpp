@@ -3,6 +3,7 @@
 #include <fstream>
 
 #include <gtest/gtest.h>
+#include "temp_folder.hpp"
 
 using namespace hlswarm;
 
@@ -29,8 +30,8 @@ TEST(TransferStats, CountsPerTorrentPerPeerAndInTotal) {
 }
 
 TEST(TransferStats, FileIsReplacedWhole) {
-  auto path = std::filesystem::temp_directory_path() /
-              ("hlswarm-stats-test-" + std::to_string(::getpid()) + ".json");
+  test::TempFolder folder;
+  auto path = folder / "stats.json";
   TransferStats stats;
   stats.add_upload("aa", "127.0.0.2", 7);
   write_stats_file(path, stats.to_json());
@@ -39,5 +40,4 @@ TEST(TransferStats, FileIsReplacedWhole) {
   std::ifstream in(path);
   auto json = nlohmann::json::parse(in);
   EXPECT_EQ(json["uploaded_bytes"], 14);
-  std::filesystem::remove(path);
 }
