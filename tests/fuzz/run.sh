@@ -18,7 +18,11 @@ done > "$T/lines"
 echo '{"v":1,"end":true,"segments":3}' >> "$T/lines"
 "$HLSWARM_BIN/seg-chain" -q --chain "$T/seed.chain" "fuzz room" < "$T/lines" > /dev/null
 
+# The fuzzers of room heads, chain torrents and URIs write their own seeds
+# (seeds.hpp) into the corpus when they start.
+export HLSWARM_FUZZ_SEEDS="$T/corpus"
 case $(basename "$fuzzer") in
+  room_head_fuzz* | chain_records_fuzz* | room_uri_fuzz*) ;;
   record_fuzz*)
     i=0
     while read -r line; do
