@@ -1,5 +1,6 @@
 #include "hlswarm/base/signals.hpp"
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <csignal>
@@ -11,11 +12,13 @@ namespace hlswarm {
 namespace {
 
 std::atomic<int> g_stop_signal{0};
+std::atomic<int> g_stop_count{0};
 int g_wake_pipe[2] = {-1, -1};
 
 void on_stop_signal(int signal_number) {
   int expected = 0;
   g_stop_signal.compare_exchange_strong(expected, signal_number);
+  g_stop_count.fetch_add(1);
   if (g_wake_pipe[1] >= 0) {
     const char byte = 1;
     int saved_errno = errno;
@@ -47,14 +50,52 @@ bool stop_requested() { return g_stop_signal.load() != 0; }
 int stop_signal() { return g_stop_signal.load(); }
 void request_stop() { on_stop_signal(SIGTERM); }
 
+int stop_count() { return g_stop_count.load(); }
+
+namespace {
+
+// Blocks until the wake pipe is readable or `deadline` passes, in rounds
+// short enough for poll's int milliseconds (a linger may be days long).
+void wait_for_wake(std::chrono::steady_clock::time_point deadline,
+                   const auto &done) {
+  using namespace std::chrono;
+  while (!done()) {
+    auto left = duration_cast<milliseconds>(deadline - steady_clock::now());
+    if (left <= milliseconds(0) || g_wake_pipe[0] < 0)
+      return;
+    pollfd fd = {g_wake_pipe[0], POLLIN, 0};
+    ::poll(&fd, 1, static_cast<int>(std::min<milliseconds::rep>(left.count(), 3'600'000)));
+    if (!done() && (fd.revents & POLLIN)) {
+      // A byte from a signal already counted: empty the pipe so that the
+      // next poll waits for a new one.
+      char bytes[64];
+      while (::read(g_wake_pipe[0], bytes, sizeof bytes) > 0) {
+      }
+    }
+  }
+}
+
+std::chrono::steady_clock::time_point deadline_after(std::chrono::milliseconds timeout) {
+  auto now = std::chrono::steady_clock::now();
+  if (timeout <= std::chrono::milliseconds(0))
+    return now;
+  if (timeout >= std::chrono::steady_clock::time_point::max() - now)
+    return std::chrono::steady_clock::time_point::max();
+  return now + timeout;
+}
+
+} // namespace
+
 bool wait_for_stop(std::chrono::milliseconds timeout) {
-  if (stop_requested() || g_wake_pipe[0] < 0)
-    return stop_requested();
-  pollfd fd = {g_wake_pipe[0], POLLIN, 0};
-  int ms = static_cast<int>(timeout.count());
-  ::poll(&fd, 1, ms < 0 ? 0 : ms);
-  // Leave the byte in the pipe: every later waiter must wake at once too.
+  // The byte stays in the pipe once a stop came: every later waiter must
+  // wake at once too (done() is true before it reads anything).
+  wait_for_wake(deadline_after(timeout), [] { return stop_requested(); });
   return stop_requested();
+}
+
+bool wait_for_another_stop(int seen, std::chrono::milliseconds timeout) {
+  wait_for_wake(deadline_after(timeout), [seen] { return stop_count() > seen; });
+  return stop_count() > seen;
 }
 
 } // namespace hlswarm

@@ -424,16 +424,28 @@ Exit announce_room(const AnnounceOptions &options, int input_fd, std::FILE *out)
     diag::progress(fmt::format("seq {} announced", entry.record.fields.seq));
   }
   diag::progress_done();
-  if (stop_requested()) {
+  // Ctrl-C on a live pipeline reaches every stage at once: seg-split closes
+  // the segment it is writing and seg-chain appends the end record, which
+  // arrive here within the drain time. A signal that brings the end record
+  // therefore ends the broadcast as planned (take() has published the final
+  // head) and the room is served for --linger like after any end; a second
+  // signal stops at once. Without the end record the room stays live for a
+  // later room-announce to continue.
+  const bool interrupted = stop_requested();
+  const int signals_seen = stop_count();
+  if (interrupted && !ended) {
     if (input.drain_expired())
       diag::warning("stopped: input did not end within the drain time");
     return Exit::interrupted;
   }
+  std::string serving = options.linger
+                            ? fmt::format("for {:g} s more", options.linger->count() / 1000.0)
+                            : std::string("until interrupted");
+  if (interrupted)
+    serving += " (interrupt again to stop at once)";
   if (ended)
     diag::notef("{} ended at seq {}; serving {}", format_room_uri(room),
-                announcer.last_seq().value_or(0),
-                options.linger ? fmt::format("for {} ms more", options.linger->count())
-                               : std::string("until interrupted"));
+                announcer.last_seq().value_or(0), serving);
   else if (announcer.head_withheld())
     diag::warning("input ended without the end record: the video is not "
                   "complete, and its head names no record until the end "
@@ -441,14 +453,9 @@ Exit announce_room(const AnnounceOptions &options, int input_fd, std::FILE *out)
   else
     diag::note("input ended without the end record: the room stays live; "
                "serving until interrupted or --linger");
-  if (options.linger) {
-    if (wait_for_stop(*options.linger))
-      return Exit::interrupted;
-  } else {
-    while (!wait_for_stop(std::chrono::hours(1))) {
-    }
+  auto linger = options.linger.value_or(std::chrono::milliseconds::max());
+  if (wait_for_another_stop(signals_seen, linger))
     return Exit::interrupted;
-  }
   return Exit::ok;
 }
 

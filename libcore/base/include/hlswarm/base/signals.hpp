@@ -20,8 +20,16 @@ int stop_signal();
 /// Asks for a stop from inside the program (tests, --linger timeouts).
 void request_stop();
 
-/// Waits until a stop is requested or `timeout` passes; returns
-/// stop_requested(). Never a busy wait: it blocks on a self-pipe.
+/// How many SIGINT/SIGTERM (and request_stop() calls) arrived so far.
+int stop_count();
+
+/// Waits until a stop is requested or `timeout` passes (any length);
+/// returns stop_requested(). Never a busy wait: it blocks on a self-pipe.
 bool wait_for_stop(std::chrono::milliseconds timeout);
+
+/// Waits until more than `seen` stop signals arrived (stop_count() > seen)
+/// or `timeout` passes; returns whether they did. For "a second Ctrl-C
+/// stops at once" after a first one began a graceful end.
+bool wait_for_another_stop(int seen, std::chrono::milliseconds timeout);
 
 } // namespace hlswarm

@@ -54,7 +54,7 @@ struct AnnounceOptions {
   /// interrupted.
   std::optional<std::chrono::milliseconds> linger;
   /// How long to keep reading stdin after SIGINT/SIGTERM (see LineInput).
-  std::chrono::milliseconds drain = std::chrono::seconds(2);
+  std::chrono::milliseconds drain = std::chrono::seconds(5);
   /// How often the room's members are looked up on the DHT.
   std::chrono::milliseconds neighbour_interval = std::chrono::seconds(30);
 };
