@@ -30,7 +30,7 @@ expect_eq "${hint%:*}" "x.pe=127.0.0.31" "origin hint"
 
 for v in 1 2 3; do
   start viewer$v node-probe follow --listen 127.0.0.3$((v + 1)):0 --bootstrap "$boot" \
-    --public "$key" --room live --out "v$v" --all --timeout 90 --linger 100
+    --public "$key" --room live --out "v$v" --all --timeout 90 --linger 100 3>&-
   first_line viewer$v 20 >/dev/null
 done
 

@@ -411,6 +411,9 @@ Exit announce_room(const AnnounceOptions &options, int input_fd, std::FILE *out)
 
   LineInput input(input_fd, "stdin", options.drain);
   bool ended = announcer.ended();
+  // The stop signals that had arrived when the end record came: more than
+  // none means a Ctrl-C brought the end (see below).
+  int stops_before_end = 0;
   while (auto text = input.next()) {
     if (text->find_first_not_of(" \t\r") == std::string::npos)
       continue;
@@ -420,6 +423,8 @@ Exit announce_room(const AnnounceOptions &options, int input_fd, std::FILE *out)
     // Served and announced first, passed on second: what downstream sees
     // is already on the network.
     write_raw_line(*text, out);
+    if (entry.record.fields.end && !ended)
+      stops_before_end = stop_count();
     ended = ended || entry.record.fields.end;
     diag::progress(fmt::format("seq {} announced", entry.record.fields.seq));
   }
@@ -430,10 +435,12 @@ Exit announce_room(const AnnounceOptions &options, int input_fd, std::FILE *out)
   // therefore ends the broadcast as planned (take() has published the final
   // head) and the room is served for --linger like after any end; a second
   // signal stops at once. Without the end record the room stays live for a
-  // later room-announce to continue.
-  const bool interrupted = stop_requested();
+  // later room-announce to continue. A signal after the end record (while
+  // lingering, or before the input closed) stops at once.
   const int signals_seen = stop_count();
-  if (interrupted && !ended) {
+  const bool ended_by_signal =
+      ended && stops_before_end > 0 && signals_seen == stops_before_end;
+  if (stop_requested() && !ended_by_signal) {
     if (input.drain_expired())
       diag::warning("stopped: input did not end within the drain time");
     return Exit::interrupted;
@@ -441,7 +448,7 @@ Exit announce_room(const AnnounceOptions &options, int input_fd, std::FILE *out)
   std::string serving = options.linger
                             ? fmt::format("for {:g} s more", options.linger->count() / 1000.0)
                             : std::string("until interrupted");
-  if (interrupted)
+  if (ended_by_signal)
     serving += " (interrupt again to stop at once)";
   if (ended)
     diag::notef("{} ended at seq {}; serving {}", format_room_uri(room),
