@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Cut a live stream as it arrives: ffmpeg sends MPEG-TS in real time into
 # seg-split, which prints each segment's line as soon as the keyframe that
-# closes it arrives and keeps an EVENT playlist a player can follow.
+# closes it (and the audio up to it) arrives and keeps an EVENT playlist a
+# player can follow.
 #
 #   examples/split-live.sh [SECONDS] [OUT_DIR]
 #

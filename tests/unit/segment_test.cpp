@@ -1,5 +1,4 @@
 #include "hlswarm/base/error.hpp"
-#include "hlswarm/media/playlist.hpp"
 #include "hlswarm/media/segment.hpp"
 
 #include <gtest/gtest.h>
@@ -52,88 +51,17 @@ TEST(SegmentLine, CarriesTheFixedFields) {
   EXPECT_EQ(line["init"], "/out/init.mp4");
 }
 
-TEST(SegmentLine, EndLineCountsSegments) {
-  EXPECT_EQ(end_line({5, false}).dump(), R"({"end":true,"segments":5,"v":1})");
-}
-
-TEST(MediaPlaylist, IsAnEventPlaylistUntilEnded) {
-  MediaPlaylist playlist(0, 8.0);
-  playlist.add("seg00000.ts", 8.0);
-  playlist.add("seg00001.ts", 7.96);
-  std::string text = playlist.text();
-  EXPECT_EQ(text, "#EXTM3U\n"
-                  "#EXT-X-VERSION:3\n"
-                  "#EXT-X-TARGETDURATION:8\n"
-                  "#EXT-X-MEDIA-SEQUENCE:0\n"
-                  "#EXT-X-PLAYLIST-TYPE:EVENT\n"
-                  "#EXTINF:8.000000,\nseg00000.ts\n"
-                  "#EXTINF:7.960000,\nseg00001.ts\n");
-  playlist.end();
-  EXPECT_TRUE(playlist.text().ends_with("seg00001.ts\n#EXT-X-ENDLIST\n"));
-}
-
-TEST(MediaPlaylist, TargetDurationCoversTheLongestSegment) {
-  MediaPlaylist playlist(10, 2.0, "init.mp4");
-  playlist.add("a.m4s", 2.0);
-  playlist.add("b.m4s", 6.6);
-  std::string text = playlist.text();
-  EXPECT_NE(text.find("#EXT-X-TARGETDURATION:7\n"), std::string::npos);
-  EXPECT_NE(text.find("#EXT-X-MEDIA-SEQUENCE:10\n"), std::string::npos);
-  EXPECT_NE(text.find("#EXT-X-VERSION:7\n"), std::string::npos);
-  EXPECT_NE(text.find("#EXT-X-MAP:URI=\"init.mp4\"\n"), std::string::npos);
-}
-
-TEST(MediaPlaylist, AContinuedPlaylistKeepsWhatCameBeforeARestart) {
-  MediaPlaylist first(10, 2.0, "init.mp4");
-  first.add("a.m4s", 2.0);
-  first.add("b.m4s", 1.5);
-  first.end();
-  auto next = MediaPlaylist::continued(first.text(), 12, 2.0, "init.mp4");
-  ASSERT_TRUE(next);
-  EXPECT_FALSE(MediaPlaylist::continued(first.text(), 12, 2.0, "other.mp4"));
-  EXPECT_FALSE(MediaPlaylist::continued(first.text(), 12, 2.0, ""));
-  next->add("c.m4s", 2.0);
-  next->end();
-  // Read back again: a second restart keeps the first discontinuity.
-  auto again = MediaPlaylist::continued(next->text(), 13, 2.0, "init.mp4");
-  ASSERT_TRUE(again);
-  again->add("d.m4s", 2.0);
-  EXPECT_EQ(again->text(), "#EXTM3U\n"
-                           "#EXT-X-VERSION:7\n"
-                           "#EXT-X-TARGETDURATION:2\n"
-                           "#EXT-X-MEDIA-SEQUENCE:10\n"
-                           "#EXT-X-PLAYLIST-TYPE:EVENT\n"
-                           "#EXT-X-MAP:URI=\"init.mp4\"\n"
-                           "#EXTINF:2.000000,\na.m4s\n"
-                           "#EXTINF:1.500000,\nb.m4s\n"
-                           "#EXT-X-DISCONTINUITY\n"
-                           "#EXTINF:2.000000,\nc.m4s\n"
-                           "#EXT-X-DISCONTINUITY\n"
-                           "#EXTINF:2.000000,\nd.m4s\n");
-}
-
-TEST(MediaPlaylist, OnlyAPlaylistEndingRightBeforeTheNextSeqIsContinued) {
-  MediaPlaylist playlist(0, 8.0);
-  playlist.add("seg00000.ts", 8.0);
-  auto text = playlist.text();
-  EXPECT_FALSE(MediaPlaylist::continued(text, 0, 8.0, ""));
-  EXPECT_FALSE(MediaPlaylist::continued(text, 2, 8.0, ""));
-  EXPECT_TRUE(MediaPlaylist::continued(text, 1, 8.0, ""));
-  EXPECT_FALSE(MediaPlaylist::continued(text, 1, 8.0, "init.mp4"))
-      << "MPEG-TS segments continued by fMP4 ones with no EXT-X-MAP";
-  EXPECT_FALSE(MediaPlaylist::continued("", 1, 8.0, ""));
-  EXPECT_FALSE(MediaPlaylist::continued("not a playlist\n", 1, 8.0, ""));
-  EXPECT_FALSE(MediaPlaylist::continued(
-      "#EXTM3U\n#EXT-X-MEDIA-SEQUENCE:x\n#EXTINF:8,\na.ts\n", 1, 8.0, ""));
-  EXPECT_FALSE(MediaPlaylist::continued(
-      "#EXTM3U\n#EXT-X-MEDIA-SEQUENCE:0\n#EXTINF:8,\n", 1, 8.0, ""));
-  EXPECT_FALSE(MediaPlaylist::continued(
-      "#EXTM3U\n#EXT-X-MEDIA-SEQUENCE:0\na.ts\n", 1, 8.0, ""));
-}
-
-TEST(MediaPlaylist, RefersToSegmentsRelativeToItsFolder) {
-  EXPECT_EQ(relative_uri("/srv/live/segs/seg00001.ts", "/srv/live"),
-            "segs/seg00001.ts");
-  EXPECT_EQ(relative_uri("/srv/segs/a b%.ts", "/srv/segs"), "a%20b%25.ts");
-  EXPECT_EQ(relative_uri("/srv/segs/x.ts", "/srv/playlists"), "../segs/x.ts");
+TEST(SegmentFileName, RecognisesTheNamesOfEverySegment) {
+  EXPECT_TRUE(is_segment_file_name("seg%05d.ts", "seg00000.ts"));
+  EXPECT_TRUE(is_segment_file_name("seg%05d.ts", "seg123456.ts"));
+  EXPECT_TRUE(is_segment_file_name("%d.m4s", "42.m4s"));
+  EXPECT_TRUE(is_segment_file_name("100%%-%3d.ts", "100%-  7.ts"));
+  EXPECT_FALSE(is_segment_file_name("seg%05d.ts", "seg0000.ts"));
+  EXPECT_FALSE(is_segment_file_name("seg%05d.ts", "seg00001.m4s"));
+  EXPECT_FALSE(is_segment_file_name("seg%05d.ts", "seg-0001.ts"));
+  EXPECT_FALSE(is_segment_file_name("seg%05d.ts", "seg.ts"));
+  EXPECT_FALSE(is_segment_file_name("seg%d.ts", "seg01.ts"));
+  EXPECT_FALSE(is_segment_file_name("seg%d.ts", "seg+1.ts"));
+  EXPECT_FALSE(is_segment_file_name("%d", "99999999999999999999"));
+  EXPECT_FALSE(is_segment_file_name("seg%05d.ts", "init.mp4"));
 }

@@ -3,7 +3,7 @@
 
 #include "hlswarm/base/error.hpp"
 #include "hlswarm/base/jsonl.hpp"
-#include "hlswarm/media/segment.hpp"
+#include "hlswarm/media/split.hpp"
 #include "hlswarm/base/tool.hpp"
 
 namespace {

@@ -14,15 +14,16 @@ MediaPlaylist::MediaPlaylist(std::int64_t first_seq, double target_duration,
     : first_seq_(first_seq), target_duration_(target_duration),
       init_uri_(std::move(init_uri)) {}
 
-std::optional<MediaPlaylist>
-MediaPlaylist::continued(std::string_view text, std::int64_t next_seq,
-                         double target_duration, std::string_view init_uri) {
+std::optional<MediaPlaylist> MediaPlaylist::read(std::string_view text) {
   auto value_after = [](std::string_view line, std::string_view tag) {
     return line.substr(0, tag.size()) == tag
                ? std::optional(line.substr(tag.size()))
                : std::nullopt;
   };
   std::optional<std::int64_t> first_seq;
+  double target_duration = 0;
+  bool event = false;
+  bool ended = false;
   std::string old_init_uri;
   std::vector<Entry> entries;
   double pending_duration = -1; // of the EXTINF waiting for its URI, if >= 0
@@ -32,9 +33,12 @@ MediaPlaylist::continued(std::string_view text, std::int64_t next_seq,
     auto end = text.find('\n');
     auto line = text.substr(0, end);
     text.remove_prefix(end == std::string_view::npos ? text.size() : end + 1);
-    if (first_line && line != "#EXTM3U")
-      return std::nullopt;
-    first_line = false;
+    if (first_line) {
+      if (line != "#EXTM3U")
+        return std::nullopt;
+      first_line = false;
+      continue;
+    }
     if (line.empty())
       continue;
     if (auto sequence = value_after(line, "#EXT-X-MEDIA-SEQUENCE:")) {
@@ -56,9 +60,24 @@ MediaPlaylist::continued(std::string_view text, std::int64_t next_seq,
       if (number.empty() || *stop != '\0' || !(duration >= 0))
         return std::nullopt;
       pending_duration = duration;
+    } else if (auto target = value_after(line, "#EXT-X-TARGETDURATION:")) {
+      int seconds = 0;
+      const char *last = target->data() + target->size();
+      auto [ptr, ec] = std::from_chars(target->data(), last, seconds);
+      if (ec != std::errc() || ptr != last || seconds <= 0)
+        return std::nullopt;
+      target_duration = seconds;
     } else if (line == "#EXT-X-DISCONTINUITY") {
       pending_discontinuity = true;
-    } else if (line[0] != '#') {
+    } else if (line == "#EXT-X-PLAYLIST-TYPE:EVENT") {
+      event = true;
+    } else if (line == "#EXT-X-ENDLIST") {
+      ended = true;
+    } else if (line[0] == '#') {
+      // A tag this class never writes: someone else's playlist.
+      if (!value_after(line, "#EXT-X-VERSION:"))
+        return std::nullopt;
+    } else {
       if (pending_duration < 0)
         return std::nullopt;
       entries.push_back({std::string(line), pending_duration, pending_discontinuity});
@@ -66,13 +85,33 @@ MediaPlaylist::continued(std::string_view text, std::int64_t next_seq,
       pending_discontinuity = false;
     }
   }
-  if (!first_seq || pending_duration >= 0 || old_init_uri != init_uri ||
-      *first_seq + static_cast<std::int64_t>(entries.size()) != next_seq)
+  if (!first_seq || !event || pending_duration >= 0)
     return std::nullopt;
   MediaPlaylist playlist(*first_seq, target_duration, std::move(old_init_uri));
   playlist.entries_ = std::move(entries);
-  playlist.discontinuity_next_ = !playlist.entries_.empty();
+  playlist.ended_ = ended;
   return playlist;
+}
+
+std::optional<MediaPlaylist>
+MediaPlaylist::continued(std::string_view text, std::int64_t next_seq,
+                         double target_duration, std::string_view init_uri) {
+  auto playlist = read(text);
+  if (!playlist || playlist->init_uri_ != init_uri ||
+      playlist->first_seq_ + static_cast<std::int64_t>(playlist->entries_.size()) !=
+          next_seq)
+    return std::nullopt;
+  playlist->target_duration_ = target_duration;
+  playlist->ended_ = false;
+  playlist->discontinuity_next_ = !playlist->entries_.empty();
+  return playlist;
+}
+
+std::vector<std::string> MediaPlaylist::uris() const {
+  std::vector<std::string> uris;
+  for (const Entry &entry : entries_)
+    uris.push_back(entry.uri);
+  return uris;
 }
 
 void MediaPlaylist::add(std::string uri, double duration) {

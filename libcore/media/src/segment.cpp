@@ -1,9 +1,8 @@
-// Naming and reporting of segments; the cutting itself is in segmenter.cpp.
+// Naming and reporting of segments; the cutting itself is in split.cpp.
 #include "hlswarm/media/segment.hpp"
 
-#include <cerrno>
-#include <cmath>
-#include <cstdlib>
+#include <algorithm>
+#include <charconv>
 #include <string>
 
 #include <fmt/format.h>
@@ -91,50 +90,6 @@ SegmentFormat parse_segment_format(std::string_view name) {
               fmt::format("'{}': not mpegts or fmp4", name));
 }
 
-double parse_segment_duration(std::string_view text) {
-  auto bad = [&] {
-    return Error(Exit::usage, "--duration",
-                 fmt::format("must be a positive number of seconds, got '{}'",
-                             text));
-  };
-  std::string copy(text);
-  if (copy.empty() || copy.find_first_not_of("0123456789.") != std::string::npos)
-    throw bad();
-  char *end = nullptr;
-  errno = 0;
-  double seconds = std::strtod(copy.c_str(), &end);
-  if (end != copy.c_str() + copy.size() || errno != 0 ||
-      !std::isfinite(seconds) || !(seconds > 0))
-    throw bad();
-  if (seconds > max_segment_duration)
-    throw Error(Exit::usage, "--duration",
-                fmt::format("{}: out of range (at most {} seconds)", text,
-                            max_segment_duration));
-  return seconds;
-}
-
-std::int64_t parse_start_seq(std::string_view text) {
-  if (text.empty() || text.find_first_not_of("0123456789") != std::string::npos)
-    throw Error(Exit::usage, "--start-seq",
-                fmt::format("must be a whole number from 0 to {}, got '{}'",
-                            max_start_seq, text));
-  std::size_t digits = text.find_first_not_of('0');
-  std::string_view significant =
-      digits == std::string_view::npos ? "0" : text.substr(digits);
-  std::int64_t value = 0;
-  bool in_range = significant.size() <= 13;
-  if (in_range) {
-    for (char c : significant)
-      value = value * 10 + (c - '0');
-    in_range = value <= max_start_seq;
-  }
-  if (!in_range)
-    throw Error(Exit::usage, "--start-seq",
-                fmt::format("{}: out of range (0 to {})", text,
-                            max_start_seq));
-  return value;
-}
-
 std::string default_name_pattern(SegmentFormat format) {
   return format == SegmentFormat::fmp4 ? "seg%05d.m4s" : "seg%05d.ts";
 }
@@ -156,6 +111,24 @@ std::string segment_file_name(std::string_view pattern, std::int64_t seq) {
          unescape_percent(pattern.substr(c.end));
 }
 
+bool is_segment_file_name(std::string_view pattern, std::string_view name) {
+  Conversion c = parse_pattern(pattern);
+  std::string prefix = unescape_percent(pattern.substr(0, c.begin));
+  std::string suffix = unescape_percent(pattern.substr(c.end));
+  if (name.size() <= prefix.size() + suffix.size() ||
+      !name.starts_with(prefix) || !name.ends_with(suffix))
+    return false;
+  std::string_view number = name.substr(
+      prefix.size(), name.size() - prefix.size() - suffix.size());
+  number.remove_prefix(std::min(number.find_first_not_of(' '), number.size()));
+  std::int64_t seq = 0;
+  auto [end, ec] =
+      std::from_chars(number.data(), number.data() + number.size(), seq);
+  // Written back, the number must give the very same name (padding, width).
+  return ec == std::errc() && end == number.data() + number.size() &&
+         seq >= 0 && segment_file_name(pattern, seq) == name;
+}
+
 Json segment_line(const Segment &segment) {
   Json line = {
       {"v", 1},
@@ -169,10 +142,6 @@ Json segment_line(const Segment &segment) {
   if (segment.init)
     line["init"] = segment.init->string();
   return line;
-}
-
-Json end_line(const SplitResult &result) {
-  return {{"v", 1}, {"end", true}, {"segments", result.segments}};
 }
 
 } // namespace hlswarm

@@ -27,6 +27,20 @@ run 65 seg-split -o "$T/segs" "$T/cut.mp4"
 expect_err "^seg-split: error: .*cut.mp4: not a media file, or truncated \(moov atom not found\)$"
 nothing_written
 
+# An MP4 whose index (moov) comes after the media (ffmpeg's default) cannot
+# be read from a pipe; FFmpeg only said "partial file". Remuxed with
+# -movflags faststart, or fragmented, it can.
+run 65 seg-split -o "$T/piped" - <"$T/in.mp4"
+expect_err "^seg-split: error: stdin: an MP4 whose index \(moov\) comes after the media cannot be read from a pipe: give the file by name, or remux it with ffmpeg -c copy -movflags faststart$"
+expect_empty_out
+[ -z "$(ls -A "$T/piped" 2>/dev/null)" ] || fail "segments of an unreadable pipe"
+ffmpeg -nostdin -loglevel error -i "$T/in.mp4" -c copy -movflags faststart "$T/fast.mp4"
+ffmpeg -nostdin -loglevel error -i "$T/in.mp4" -c copy -movflags frag_keyframe+empty_moov "$T/frag.mp4"
+for ok in fast frag; do
+  run 0 seg-split -d 2 -o "$T/$ok" - <"$T/$ok.mp4"
+  expect_out '"segments":3,'
+done
+
 : >"$T/empty.ts"
 run 65 seg-split -o "$T/segs" "$T/empty.ts"
 expect_err "^seg-split: error: .*empty.ts: empty input$"

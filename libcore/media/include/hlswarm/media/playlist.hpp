@@ -19,6 +19,10 @@ public:
   MediaPlaylist(std::int64_t first_seq, double target_duration,
                 std::string init_uri = {});
 
+  /// A playlist this class wrote, read back as it is; nullopt if `text` is
+  /// not one (another tool's playlist, or not a playlist at all).
+  static std::optional<MediaPlaylist> read(std::string_view text);
+
   /// A playlist this class wrote, read back to be continued by a run that
   /// starts at `next_seq` with init segment `init_uri` ("" for MPEG-TS):
   /// its segments stay, ENDLIST goes, and the first new segment is marked
@@ -37,6 +41,9 @@ public:
 
   /// The playlist text.
   std::string text() const;
+
+  /// The URIs of its segments, in order.
+  std::vector<std::string> uris() const;
 
 private:
   struct Entry {
