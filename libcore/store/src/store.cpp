@@ -441,19 +441,11 @@ SegmentInfo Store::add_segment(const NewSegment &segment) {
   // taken, so the lock is held only for the rename and the row.
   bool linked = segment.move &&
                 ::link(segment.source.c_str(), temporary.c_str()) == 0;
-  if (!linked) {
-    std::error_code ec;
-    fs::copy_file(segment.source, temporary,
-                  fs::copy_options::overwrite_existing, ec);
-    if (ec) {
-      remove_quietly(temporary);
-      bool missing = ec == std::errc::no_such_file_or_directory;
-      throw Error(missing ? Exit::no_input : Exit::io,
-                  segment.source.string(), ec.message());
-    }
-  }
   std::uint64_t bytes = 0;
   try {
+    // Errors name the store's file, not its temporary name.
+    if (!linked)
+      copy_file_contents(segment.source, temporary, final.string());
     bytes = fs::file_size(temporary);
     fsync_path(temporary);
   } catch (const fs::filesystem_error &e) {
