@@ -320,8 +320,8 @@ private:
       stored = store_.add_segment(segment);
     }
     std::filesystem::path file = stored->file;
-    // A stored copy with damaged bytes would be skipped by the seeder's
-    // check: the chain line's file serves instead.
+    // A stored copy with damaged bytes cannot be seeded (Node::seed
+    // refuses it, and the room would stop): the chain line's file serves.
     if (!path.empty() && file != path && !holds_segment(file, record)) {
       diag::warningf("{}: damaged (its bytes do not hash to seq {}'s "
                      "infohash): serving {} instead; store-gc --repair "
