@@ -2,7 +2,7 @@
 complete -c store-gc -f
 complete -c store-gc -s h -l help -d 'Print help and exit'
 complete -c store-gc -l version -d 'Print the version and exit'
-complete -c store-gc -s q -l quiet -d 'Print only warnings and errors'
+complete -c store-gc -s q -l quiet -d 'Print nothing on stdout unless the run fails'
 complete -c store-gc -l progress -d 'Force progress lines on'
 complete -c store-gc -l no-progress -d 'Force progress lines off'
 complete -c store-gc -l config -r -F -d 'Read options from this TOML file'
@@ -13,3 +13,4 @@ complete -c store-gc -s n -l dry-run -d 'List what would be removed, change noth
 complete -c store-gc -l json -d 'Print JSON lines'
 complete -c store-gc -l check -d 'Verify the store; exit 65 if broken'
 complete -c store-gc -l repair -d 'Verify the store and fix what can be fixed'
+complete -c store-gc -l deep -d 'With --check or --repair: hash every segment file'

@@ -48,3 +48,34 @@ TEST(MakeDirs, FailsWithCantCreateUnderAFile) {
 TEST(MakeDirs, AcceptsTheEmptyParentOfABareFileName) {
   EXPECT_NO_THROW(make_dirs(std::filesystem::path("key").parent_path()));
 }
+
+TEST(CopyFileContents, CopiesTheBytes) {
+  test::TempFolder dir;
+  write_file_atomically(dir / "in", "some bytes");
+  copy_file_contents(dir / "in", dir / "out", "the copy");
+  EXPECT_EQ(read_whole_file(dir / "out"), "some bytes");
+}
+
+TEST(CopyFileContents, AFullDiskIsCantCreateNamingTheTarget) {
+  test::TempFolder dir;
+  write_file_atomically(dir / "in", std::string(100000, 'x'));
+  try {
+    copy_file_contents(dir / "in", "/dev/full", "store/segments/ab/ab.ts");
+    FAIL() << "copied onto a full disk";
+  } catch (const Error &e) {
+    EXPECT_EQ(e.code(), Exit::cant_create);
+    EXPECT_EQ(e.subject(), "store/segments/ab/ab.ts");
+    EXPECT_EQ(e.reason(), "no space left on device");
+  }
+}
+
+TEST(CopyFileContents, AMissingSourceIsNoInputNamingIt) {
+  test::TempFolder dir;
+  try {
+    copy_file_contents(dir / "missing", dir / "out", "the copy");
+    FAIL() << "copied a missing file";
+  } catch (const Error &e) {
+    EXPECT_EQ(e.code(), Exit::no_input);
+    EXPECT_EQ(e.subject(), (dir / "missing").string());
+  }
+}

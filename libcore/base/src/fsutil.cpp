@@ -2,6 +2,7 @@
 
 #include <cerrno>
 #include <fstream>
+#include <memory>
 #include <sstream>
 #include <fcntl.h>
 #include <unistd.h>
@@ -9,6 +10,22 @@
 #include "hlswarm/base/error.hpp"
 
 namespace hlswarm {
+
+namespace {
+
+/// Closes a descriptor when it goes out of scope.
+struct ClosingFd {
+  int fd;
+  ~ClosingFd() {
+    if (fd >= 0)
+      ::close(fd);
+  }
+};
+
+/// Write errors that mean the target's file system is out of room.
+bool out_of_room(int error) { return error == ENOSPC || error == EDQUOT; }
+
+} // namespace
 
 void make_dirs(const std::filesystem::path &dir) {
   // "" is the parent of a bare file name ("key", "live.m3u8"): the current
@@ -33,7 +50,8 @@ void fsync_path(const std::filesystem::path &path) {
   int saved = errno;
   ::close(fd);
   if (rc != 0 && saved != EINVAL) // some file systems can't fsync folders
-    throw system_error(Exit::io, path.string(), saved);
+    throw system_error(out_of_room(saved) ? Exit::cant_create : Exit::io,
+                       path.string(), saved);
 }
 
 void commit_file(const std::filesystem::path &temporary,
@@ -85,6 +103,46 @@ bool is_temporary_name(const std::filesystem::path &path) {
   auto name = path.filename().string();
   return name.size() > 1 && name[0] == '.' &&
          name.find(".tmp-") != std::string::npos;
+}
+
+
+void copy_file_contents(const std::filesystem::path &source,
+                        const std::filesystem::path &target,
+                        std::string_view target_name) {
+  ClosingFd in{::open(source.c_str(), O_RDONLY | O_CLOEXEC)};
+  if (in.fd < 0)
+    throw system_error(errno == ENOENT ? Exit::no_input : Exit::io,
+                       source.string(), errno);
+  ClosingFd out{
+      ::open(target.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644)};
+  if (out.fd < 0)
+    throw system_error(Exit::cant_create, target_name, errno);
+  // Plain reads and writes, not sendfile: a short sendfile cannot say
+  // whether the input or the output failed (the store's full disk was once
+  // reported as an input/output error on the healthy input).
+  constexpr std::size_t buffer_size = 1 << 20;
+  auto buffer = std::make_unique<char[]>(buffer_size);
+  for (;;) {
+    ssize_t got = ::read(in.fd, buffer.get(), buffer_size);
+    if (got < 0 && errno == EINTR)
+      continue;
+    if (got < 0)
+      throw system_error(Exit::io, source.string(), errno);
+    if (got == 0)
+      return;
+    const char *data = buffer.get();
+    auto left = static_cast<std::size_t>(got);
+    while (left > 0) {
+      ssize_t put = ::write(out.fd, data, left);
+      if (put < 0 && errno == EINTR)
+        continue;
+      if (put < 0)
+        throw system_error(out_of_room(errno) ? Exit::cant_create : Exit::io,
+                           target_name, errno);
+      data += put;
+      left -= static_cast<std::size_t>(put);
+    }
+  }
 }
 
 void remove_quietly(const std::filesystem::path &path) {

@@ -17,6 +17,7 @@
 #include "hlswarm/chain/segment_torrent.hpp"
 #include "hlswarm/base/signals.hpp"
 #include "hlswarm/store/store.hpp"
+#include "hlswarm/store/store_layout.hpp"
 #include "hlswarm/base/text_encoding.hpp"
 
 namespace hlswarm {
@@ -161,10 +162,8 @@ Room room_from_argument(const std::string &text, const Identity &identity) {
 
 std::filesystem::path default_chain_path(const std::filesystem::path &store,
                                          const Room &room) {
-  // Percent-encoding makes any room name a safe file name ('/' is %2F, and
-  // the name is at most 64 bytes, so at most 198 bytes with ".chain").
-  return store / "chains" / public_key_hex(room.creator) /
-         (percent_encode(room.name) + ".chain");
+  return store_chain_path(store, public_key_hex(room.creator),
+                          percent_encode(room.name));
 }
 
 Exit chain_segments(const ChainOptions &options, int input_fd, std::FILE *out) {

@@ -24,6 +24,7 @@
 #include "hlswarm/chain/segment_torrent.hpp"
 #include "hlswarm/base/signals.hpp"
 #include "hlswarm/store/store.hpp"
+#include "hlswarm/store/store_layout.hpp"
 #include "hlswarm/base/text_encoding.hpp"
 #include "hlswarm/net/transfer_stats.hpp"
 
@@ -47,8 +48,8 @@ NodeOptions make_node_options(const NetworkOptions &network,
 
 std::filesystem::path chain_records_path(const std::filesystem::path &store,
                                          const Room &room) {
-  return store / "chains" / public_key_hex(room.creator) /
-         (percent_encode(room.name) + ".records");
+  return store_chain_records_path(store, public_key_hex(room.creator),
+                                  percent_encode(room.name));
 }
 
 namespace {
@@ -278,7 +279,7 @@ public:
 private:
   static NodeOptions node_options(const AnnounceOptions &options) {
     NodeOptions node = make_node_options(options.network);
-    node.state_file = options.store / "node" / "dht.state";
+    node.state_file = store_node_state_path(options.store);
     make_dirs(node.state_file.parent_path());
     return node;
   }
@@ -318,12 +319,34 @@ private:
       segment.source = path;
       stored = store_.add_segment(segment);
     }
-    node_.seed(stored->file, record.fields.info_dict);
+    std::filesystem::path file = stored->file;
+    // A stored copy with damaged bytes cannot be seeded (Node::seed
+    // refuses it, and the room would stop): the chain line's file serves.
+    if (!path.empty() && file != path && !holds_segment(file, record)) {
+      diag::warningf("{}: damaged (its bytes do not hash to seq {}'s "
+                     "infohash): serving {} instead; store-gc --repair "
+                     "--deep removes it",
+                     file.string(), record.fields.seq, path);
+      file = path;
+    }
+    node_.seed(file, record.fields.info_dict);
     // The neighbours and the origin are told at once: no DHT lookup per
     // segment (see NETWORK in hlswarm(7)).
     if (neighbours_)
       if (auto peers = neighbours_->current(); !peers.empty())
         node_.connect_peers(infohash, peers);
+  }
+
+  /// Whether `file` holds the bytes of `record`'s segment.
+  static bool holds_segment(const std::filesystem::path &file,
+                            const SignedRecord &record) {
+    try {
+      auto info = decode_segment_info(record.fields.info_dict, "record");
+      return hash_v2_file(file, info.name, info.piece_length).infohash() ==
+             record.infohash();
+    } catch (const Error &) {
+      return false;
+    }
   }
 
   void append_to_chain(const SignedRecord &record) {

@@ -1,5 +1,7 @@
 #include "hlswarm/store/store_gc.hpp"
 
+#include <chrono>
+
 #include <fmt/format.h>
 
 #include "hlswarm/base/diag.hpp"
@@ -23,6 +25,27 @@ std::string segments(std::int64_t count) {
 std::string tally_text(const SegmentTally &tally) {
   return fmt::format("{} ({})", segments(tally.count), human_size(tally.bytes));
 }
+
+/// Lets a progress line through at most every 250 ms, but the first of
+/// each phase at once.
+class ProgressThrottle {
+public:
+  bool due(std::string_view phase = "") {
+    auto now = std::chrono::steady_clock::now();
+    if (shown_ && phase == phase_ && now - last_ < interval)
+      return false;
+    shown_ = true;
+    phase_ = phase;
+    last_ = now;
+    return true;
+  }
+
+private:
+  static constexpr auto interval = std::chrono::milliseconds(250);
+  bool shown_ = false;
+  std::string phase_;
+  std::chrono::steady_clock::time_point last_;
+};
 
 /// One line per evicted segment, buffered: a run may list a million.
 void print_eviction(const Eviction &e, bool json, bool dry_run) {
@@ -57,9 +80,18 @@ Exit collect(const StoreGcOptions &options) {
   if (store) {
     GcPolicy policy{options.max_size, options.max_idle, options.dry_run,
                     /*describe=*/options.json || options.dry_run};
+    ProgressThrottle throttle;
+    SegmentTally removed;
     report = store->collect_garbage(policy, [&](const Eviction &e) {
       print_eviction(e, options.json, options.dry_run);
+      removed.count += 1;
+      removed.bytes += e.bytes;
+      if (diag::progress_enabled() && throttle.due())
+        diag::progress(fmt::format("{} {}",
+                                   options.dry_run ? "would remove" : "removed",
+                                   tally_text(removed)));
     });
+    diag::progress_done();
   }
   if (report.interrupted)
     diag::warning("stopped before the store was within its limits");
@@ -67,6 +99,9 @@ Exit collect(const StoreGcOptions &options) {
     diag::warningf("pinned segments alone ({}) exceed --max-size {}",
                    human_size(report.pinned.bytes),
                    human_size(*options.max_size));
+  const Exit code = report.interrupted ? Exit::interrupted : Exit::ok;
+  if (options.quiet && code == Exit::ok)
+    return code;
   if (options.json) {
     write_json_line({{"v", output_version},
                      {"end", true},
@@ -88,14 +123,42 @@ Exit collect(const StoreGcOptions &options) {
         tally_text(report.removed), tally_text(report.kept),
         tally_text(report.pinned), tally_text(report.followed)));
   }
-  return report.interrupted ? Exit::interrupted : Exit::ok;
+  return code;
+}
+
+/// "hashing 120/4000 segments (1.2 GiB)" and the like.
+std::string check_progress_text(const CheckProgress &p) {
+  std::string count = p.total >= 0 ? fmt::format("{}/{}", p.done, p.total)
+                                   : fmt::format("{}", p.done);
+  if (p.phase == "rows")
+    return fmt::format("checking rows: {}", count);
+  if (p.phase == "files")
+    return fmt::format("checking files: {}", count);
+  return fmt::format("{}: {} segments ({})", p.phase, count,
+                     human_size(p.bytes));
 }
 
 Exit check(const StoreGcOptions &options) {
   StoreOptions open;
   open.create = false;
   Store store(options.store, open);
-  auto report = store.check(options.repair);
+  CheckOptions check_options;
+  check_options.repair = options.repair;
+  check_options.deep = options.deep;
+  ProgressThrottle throttle;
+  if (diag::progress_enabled())
+    check_options.progress = [&](const CheckProgress &progress) {
+      if (throttle.due(progress.phase))
+        diag::progress(check_progress_text(progress));
+    };
+  auto report = store.check(check_options);
+  diag::progress_done();
+  if (report.unverifiable > 0)
+    diag::warningf("{} could not be hashed: no record of theirs is stored",
+                   segments(report.unverifiable));
+  // -q: a cron job mails whatever is printed, so only a failure prints.
+  if (options.quiet && report.consistent())
+    return Exit::ok;
   std::int64_t repaired = 0;
   for (const auto &problem : report.problems) {
     repaired += problem.repaired ? 1 : 0;
@@ -124,16 +187,20 @@ Exit check(const StoreGcOptions &options) {
                      {"files", report.files},
                      {"problems", problems},
                      {"repaired", repaired},
-                     {"pending_removals", report.pending_removals}});
-  } else if (problems == 0) {
-    write_raw_line(fmt::format("store is consistent: {}, {} file{}",
-                               segments(report.segments), report.files,
-                               report.files == 1 ? "" : "s"));
+                     {"pending_removals", report.pending_removals},
+                     {"hashed", report.hashed},
+                     {"unverifiable", report.unverifiable}});
   } else {
-    write_raw_line(fmt::format("checked {}, {} file{}: {} problem{}, {} repaired",
-                               segments(report.segments), report.files,
-                               report.files == 1 ? "" : "s", problems,
-                               problems == 1 ? "" : "s", repaired));
+    std::string scanned = fmt::format(
+        "{}, {} file{}{}", segments(report.segments), report.files,
+        report.files == 1 ? "" : "s",
+        options.deep ? fmt::format(", {} hashed", report.hashed) : "");
+    if (problems == 0)
+      write_raw_line(fmt::format("store is consistent: {}", scanned));
+    else
+      write_raw_line(fmt::format("checked {}: {} problem{}, {} repaired",
+                                 scanned, problems, problems == 1 ? "" : "s",
+                                 repaired));
   }
   if (!report.consistent()) {
     diag::error(fmt::format("{}: the store is broken{}", options.store.string(),

@@ -1,5 +1,7 @@
-// The inside of hlswarm::Store, shared by store.cpp (rows and files),
-// store_gc.cpp (eviction) and store_check.cpp (check and repair).
+// The inside of hlswarm::Store, shared by the files that implement it:
+// store.cpp (opening), store_rooms.cpp, store_segments.cpp,
+// store_removals.cpp, store_accounting.cpp, store_eviction.cpp and
+// store_check.cpp.
 #pragma once
 
 #include <chrono>
@@ -70,6 +72,9 @@ struct Store::Impl {
 /// The SQL of each migration; migrations[v] takes the schema from version v
 /// to v + 1 (version 0 is the empty database).
 extern const char *const store_migrations[Store::schema_version];
+
+/// 64 hex digits, folded to lower case; Error(data) naming `what` if not.
+std::string hex_key(std::string_view text, std::string_view what);
 
 /// 64 hex digits as the 32 bytes they spell (the infohash column), and
 /// back (lower case). infohash_bytes returns "" for anything but 64 hex

@@ -42,3 +42,24 @@ expect_err "^store-gc: error: .*/hlswarm: no store here"
 run 66 store-gc --check --store "$T/nowhere"
 HLSWARM_STORE="$T/nowhere" run 66 store-gc --repair
 expect_err "$T/nowhere: no store here"
+
+# Options that cannot go together are refused (64), naming both, before
+# anything is read; a standing quota in the config file does not stop a check.
+run 0 store-writer --store "$T/s" --adds 2 --remove-every 0 --bytes 100
+for verify in --check --repair; do
+  for quota in "--max-size 1G" "--max-idle 14d"; do
+    run 64 store-gc --store "$T/s" $verify $quota
+    expect_err "^store-gc: error: $verify and ${quota% *} cannot go together"
+    expect_empty_out
+  done
+done
+run 64 store-gc --store "$T/s" -q --json
+expect_err "^store-gc: error: --quiet and --json cannot go together"
+run 64 store-gc --store "$T/s" --max-size 1G -q --dry-run
+expect_err "^store-gc: error: --quiet and --dry-run cannot go together"
+run 64 store-gc --store "$T/s" --deep
+expect_err "^store-gc: error: --deep: needs --check or --repair"
+echo 'max-size = "1G"' >"$XDG_CONFIG_HOME/hlswarm/config.toml"
+run 0 store-gc --store "$T/s" --check
+expect_out '^store is consistent: 2 segments, 2 files$'
+rm "$XDG_CONFIG_HOME/hlswarm/config.toml"

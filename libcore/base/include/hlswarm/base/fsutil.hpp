@@ -35,6 +35,16 @@ bool is_temporary_name(const std::filesystem::path &path);
 /// unreadable or not a regular file, Error(io) if reading fails.
 std::string read_whole_file(const std::filesystem::path &path);
 
+/// Copies the bytes of `source` into a new file `target` (replaced if it
+/// exists), and says which side failed: Error(no_input) or Error(io)
+/// naming `source` when reading fails, Error(cant_create) naming
+/// `target_name` when the target cannot be created or its disk is full
+/// ("no space left on device"), Error(io) naming it for other write
+/// errors. A failed copy leaves `target` behind for the caller to remove.
+void copy_file_contents(const std::filesystem::path &source,
+                        const std::filesystem::path &target,
+                        std::string_view target_name);
+
 /// Removes a file; a missing file is not an error.
 void remove_quietly(const std::filesystem::path &path);
 

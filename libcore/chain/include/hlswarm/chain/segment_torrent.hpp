@@ -3,8 +3,8 @@
 // tree over 16 KiB blocks, so a viewer checks every block as it arrives; the
 // SHA-256 of the info dict is the v2 infohash.
 //
-// Hashing is done here with OpenSSL's SHA-256 rather than libtorrent's
-// set_piece_hashes: the same tree (tests/unit/segment_torrent_test.cpp
+// Hashing is done with OpenSSL's SHA-256 (merkle_root_of_file, in base)
+// rather than libtorrent's set_piece_hashes: the same tree (tests/unit/segment_torrent_test.cpp
 // checks the info dict and piece layer are byte-identical to what
 // lt::create_torrent makes with v2_only), but read straight through one
 // buffer on one thread. Measured on 2.5 MB segments, warm cache: about
@@ -20,12 +20,13 @@
 #include <string_view>
 
 #include "hlswarm/base/error.hpp"
+#include "hlswarm/base/merkle.hpp"
 #include "hlswarm/base/sha256.hpp"
 
 namespace hlswarm {
 
 /// Merkle leaves: BitTorrent blocks are 16 KiB.
-inline constexpr std::uint32_t segment_block_size = 16 * 1024;
+inline constexpr std::uint32_t segment_block_size = merkle_block_size;
 
 /// The piece size of every segment torrent: 64 KiB. Segments are 0.5-20 MB,
 /// and a viewer fetches one from up to 8 peers at once: 64 KiB pieces give a

@@ -8,9 +8,7 @@
 // any pinned room uses it, and evicted last while any followed creator's
 // room does: the most protective use wins.
 //
-// Layout (man hlswarm(7), STORE, is the reference for other implementations):
-//   <store>/store.db                          SQLite 3, WAL, user_version = 4
-//   <store>/segments/<ab>/<infohash>.<ext>    ab = first two hex digits
+// Layout: store_layout.hpp (store.db is SQLite 3, WAL, user_version = 4).
 //
 // Crash safety: a segment file is written under a temporary name, fsynced,
 // and renamed into place before its row commits, all renames happening while
@@ -29,6 +27,8 @@
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include "hlswarm/store/store_layout.hpp"
 
 namespace hlswarm {
 
@@ -197,6 +197,7 @@ enum class StoreFault {
   size_mismatch,   ///< a file whose size differs from its row
   orphan_file,     ///< a file in segments/ without a row
   stale_temporary, ///< a temporary file left by a program that died
+  corrupt_file,    ///< a file whose bytes do not hash to its infohash (deep)
 };
 
 /// One fault, as found (and, with repair, fixed).
@@ -214,15 +215,35 @@ struct CheckReport {
   std::int64_t segments = 0;          ///< segment rows (files) checked
   std::int64_t files = 0;             ///< files seen under segments/
   std::int64_t pending_removals = 0;  ///< finished by this run (not faults)
+  /// Deep check: files hashed, and files that could not be (no record of
+  /// theirs is stored, so their infohash's info dict is unknown).
+  std::int64_t hashed = 0;
+  std::int64_t unverifiable = 0;
   /// True when every problem found was repaired (or there were none).
   bool consistent() const;
 };
 
-/// Where a segment file lives, relative to the store folder:
-/// "segments/<first two hex digits>/<infohash><extension>" (extension with
-/// its dot, e.g. ".ts").
-std::string segment_file_name(std::string_view infohash,
-                              std::string_view extension);
+/// Where check() is: `phase` ("rows", "files", "hashing"), `done` of
+/// `total` items (total is -1 if unknown), `bytes` hashed so far.
+struct CheckProgress {
+  std::string_view phase;
+  std::int64_t done = 0;
+  std::int64_t total = -1;
+  std::uint64_t bytes = 0;
+};
+
+/// How check() checks.
+struct CheckOptions {
+  /// Fix what can be fixed (see Store::check).
+  bool repair = false;
+  /// Also hash every segment file against its infohash (reading every
+  /// byte of the store): a file with flipped bytes but the right size is
+  /// a corrupt_file fault, which repair removes so it is fetched again.
+  bool deep = false;
+  /// Called now and then while the store is scanned (every 4096 rows or
+  /// files, every hashed file); empty for none.
+  std::function<void(const CheckProgress &)> progress;
+};
 
 /// The name of a fault as it appears in store-gc's output ("orphan-file").
 std::string_view fault_name(StoreFault fault);
@@ -334,8 +355,11 @@ public:
   /// (drops dangling uses, removes unused segments, orphan and stale files,
   /// drops rows whose file is missing or has the wrong size). Finishes
   /// removals a crash interrupted.
+  /// With options.deep, also hashes every file (see CheckOptions).
   /// A stop request during the scan throws Error(interrupted), having
   /// changed nothing.
+  CheckReport check(const CheckOptions &options);
+  /// check() with only `repair` set.
   CheckReport check(bool repair);
 
   struct Impl;

@@ -21,10 +21,14 @@ struct StoreGcOptions {
   bool json = false;    ///< JSON lines on stdout instead of a summary
   bool check = false;   ///< verify the store instead of evicting
   bool repair = false;  ///< verify and fix
+  bool deep = false;    ///< with check or repair: hash every file too
+  /// Nothing on stdout unless the run fails (a cron job mails only then).
+  bool quiet = false;
 };
 
 /// Runs store-gc. Ok, or data when --check finds a fault it did not repair;
-/// store errors propagate as Error.
+/// store errors propagate as Error. Progress goes to diag::progress (shown
+/// when --progress or a terminal says so).
 Exit store_gc(const StoreGcOptions &options);
 
 struct Eviction;
