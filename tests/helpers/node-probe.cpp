@@ -2,7 +2,7 @@
 // scripts/bench-node. Not installed. Every subcommand prints JSON lines on
 // stdout ({"v":1,...}) and bounds every wait.
 //
-//   node-probe keygen FILE
+//   node-probe keygen FILE   (an identity key file, as seg-chain key makes)
 //   node-probe bootstrap --listen IP:PORT
 //   node-probe put --key FILE --salt S --value BENCODE [--count N] [--linger S]
 //   node-probe get --public HEX --salt S [--timeout S] [--min-seq N]
@@ -21,17 +21,19 @@
 
 #include <fmt/format.h>
 #include <libtorrent/alert_types.hpp>
-#include <libtorrent/hex.hpp>
-#include <libtorrent/kademlia/ed25519.hpp>
-#include <libtorrent/kademlia/item.hpp>
+#include <libtorrent/bdecode.hpp>
+#include <libtorrent/entry.hpp>
 #include <libtorrent/session.hpp>
 #include <libtorrent/settings_pack.hpp>
 
 #include "hlswarm/base/error.hpp"
 #include "hlswarm/base/fsutil.hpp"
 #include "hlswarm/base/jsonl.hpp"
-#include "hlswarm/net/node.hpp"
+#include "hlswarm/base/text_encoding.hpp"
 #include "hlswarm/chain/chain.hpp"
+#include "hlswarm/chain/identity.hpp"
+#include "hlswarm/net/network_options.hpp"
+#include "hlswarm/net/node.hpp"
 #include "hlswarm/room/room_head.hpp"
 #include "hlswarm/base/signals.hpp"
 #include "hlswarm/base/tool.hpp"
@@ -82,26 +84,11 @@ std::string read_file(const std::string &path) {
   return std::move(text).str();
 }
 
-template <std::size_t N> std::array<char, N> from_hex(const std::string &text, std::string_view what) {
-  std::array<char, N> bytes{};
-  if (text.size() != 2 * N || !lt::aux::from_hex(text, bytes.data()))
-    throw Error(Exit::usage, what, fmt::format("expected {} hex digits", 2 * N));
-  return bytes;
-}
-
-template <std::size_t N> std::string hex(const std::array<char, N> &bytes) {
-  return lt::aux::to_hex({bytes.data(), static_cast<std::ptrdiff_t>(N)});
-}
-
-struct KeyPair {
-  PublicKey key;
-  SecretKey secret;
-};
-
-KeyPair read_key(const std::string &path) {
-  auto json = Json::parse(read_file(path));
-  return {from_hex<32>(json.at("public"), "public key"),
-          from_hex<64>(json.at("secret"), "secret key")};
+PublicKey public_key_option(const std::string &text) {
+  auto key = public_key_from_hex(text);
+  if (!key)
+    throw Error(Exit::usage, "--public", "expected 64 hex digits");
+  return *key;
 }
 
 std::chrono::milliseconds ms(double seconds) {
@@ -133,10 +120,8 @@ void linger(double seconds) {
 }
 
 Exit keygen(const ProbeOptions &o) {
-  auto [key, secret] = lt::dht::ed25519_create_keypair(lt::dht::ed25519_create_seed());
-  Json json = {{"public", hex(key.bytes)}, {"secret", hex(secret.bytes)}};
-  write_file_atomically(o.file, json.dump() + "\n", 0600);
-  write_json_line({{"v", 1}, {"public", hex(key.bytes)}});
+  Identity identity = open_identity(std::filesystem::absolute(o.file), true);
+  write_json_line({{"v", 1}, {"public", identity.public_key_hex()}});
   return Exit::ok;
 }
 
@@ -148,12 +133,12 @@ Exit bootstrap(const ProbeOptions &o) {
 }
 
 Exit put(const ProbeOptions &o) {
-  auto pair = read_key(o.key_file);
+  Identity identity = load_identity(o.key_file);
   Node node(node_options(o));
   for (int i = 0; i < o.count && !stop_requested(); ++i) {
     std::string value = o.count == 1 ? o.value : fmt::format("l{}i{}ee", o.value, i);
     auto started = unix_time_ms();
-    auto result = node.put_item(pair.key, pair.secret, o.salt, value, ms(o.timeout));
+    auto result = node.put_item(identity, o.salt, value, ms(o.timeout));
     write_json_line({{"v", 1}, {"seq", result.seq}, {"stored_on", result.stored_on},
                      {"value", value}, {"put_ms", started}, {"done_ms", unix_time_ms()},
                      {"listen", node.listen_endpoints().front().to_string()}});
@@ -165,7 +150,7 @@ Exit put(const ProbeOptions &o) {
 }
 
 Exit get(const ProbeOptions &o) {
-  auto key = from_hex<32>(o.public_hex, "--public");
+  auto key = public_key_option(o.public_hex);
   Node node(node_options(o));
   auto deadline = std::chrono::steady_clock::now() + ms(o.timeout);
   // One lookup answers what the closest nodes hold now; --min-seq polls
@@ -188,7 +173,7 @@ Exit get(const ProbeOptions &o) {
 // Prints each newer item as it appears, until --count of them; then stays up
 // for --linger seconds.
 Exit watch(const ProbeOptions &o) {
-  auto key = from_hex<32>(o.public_hex, "--public");
+  auto key = public_key_option(o.public_hex);
   Node node(node_options(o));
   write_json_line({{"v", 1}, {"ready_ms", unix_time_ms()}});
   auto deadline = std::chrono::steady_clock::now() + ms(o.timeout);
@@ -216,8 +201,8 @@ Exit watch(const ProbeOptions &o) {
 // Puts an item under someone else's key, signed with our own secret key:
 // what an attacker would try. Raw libtorrent, since Node refuses to.
 Exit forge(const ProbeOptions &o) {
-  auto victim = from_hex<32>(o.public_hex, "--public");
-  auto forger = read_key(o.key_file);
+  auto victim = public_key_option(o.public_hex);
+  Identity forger = load_identity(o.key_file);
   lt::settings_pack s;
   s.set_str(lt::settings_pack::listen_interfaces, o.listen);
   std::string nodes;
@@ -253,12 +238,7 @@ Exit forge(const ProbeOptions &o) {
                                  std::string const &salt_) {
               v = lt::bdecode({value.data(), static_cast<std::ptrdiff_t>(value.size())});
               s_ = seq;
-              sig = lt::dht::sign_mutable_item(
-                        {value.data(), static_cast<std::ptrdiff_t>(value.size())},
-                        {salt_.data(), static_cast<std::ptrdiff_t>(salt_.size())},
-                        lt::dht::sequence_number(seq), lt::dht::public_key(forger.key.data()),
-                        lt::dht::secret_key(forger.secret.data()))
-                        .bytes;
+              sig = sign_mutable_item(forger, salt_, value, seq).signature;
             },
             salt);
       }
@@ -309,11 +289,11 @@ Exit download(const ProbeOptions &o) {
 }
 
 Exit member(const ProbeOptions &o) {
-  auto key = from_hex<32>(o.public_hex, "--public");
+  auto key = public_key_option(o.public_hex);
   Node node(node_options(o));
   auto target = membership_target(key, o.room);
   node.announce(target);
-  write_json_line({{"v", 1}, {"target", to_hex(target)},
+  write_json_line({{"v", 1}, {"target", to_hex({target.data(), target.size()})},
                    {"listen", node.listen_endpoints().front().to_string()}});
   if (o.find > 0) {
     auto deadline = std::chrono::steady_clock::now() + ms(o.timeout);
@@ -333,17 +313,14 @@ Exit member(const ProbeOptions &o) {
 }
 
 Room room_of(const ProbeOptions &o) {
-  auto key = public_key_from_hex(o.public_hex);
-  if (!key)
-    throw Error(Exit::usage, "--public", "expected 64 hex digits");
-  return Room{*key, o.room};
+  return Room{public_key_option(o.public_hex), o.room};
 }
 
 // Reads the room head once it has at least --min-seq (a room head's item
 // seq, not its record seq): prints what a viewer learns from it.
 Exit head(const ProbeOptions &o) {
   Room room = room_of(o);
-  auto key = from_hex<32>(o.public_hex, "--public");
+  auto key = public_key_option(o.public_hex);
   Node node(node_options(o));
   auto deadline = std::chrono::steady_clock::now() + ms(o.timeout);
   while (!stop_requested()) {
@@ -379,7 +356,7 @@ Exit head(const ProbeOptions &o) {
 // record or --count segments, then seeds for --linger seconds.
 Exit follow(const ProbeOptions &o) {
   Room room = room_of(o);
-  auto key = from_hex<32>(o.public_hex, "--public");
+  auto key = public_key_option(o.public_hex);
   ProbeOptions with_origins = o;
   for (const auto &origin : o.origins)
     with_origins.bootstrap.push_back(origin);

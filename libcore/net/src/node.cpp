@@ -1,7 +1,6 @@
 // The session behind Node: settings, the alert thread, start and stop.
 #include "node_impl.hpp"
 
-#include <charconv>
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
@@ -19,78 +18,6 @@
 namespace hlswarm {
 
 // ---------------------------------------------------------------- addresses
-
-std::string HostPort::to_string() const {
-  if (host.find(':') != std::string::npos)
-    return fmt::format("[{}]:{}", host, port);
-  return fmt::format("{}:{}", host, port);
-}
-
-HostPort parse_host_port(std::string_view text, std::string_view what,
-                         bool allow_port_zero) {
-  auto bad = [&](std::string_view why) {
-    return Error(Exit::usage, fmt::format("{} '{}'", what, text), why);
-  };
-  HostPort result;
-  std::string_view port_text;
-  if (!text.empty() && text.front() == '[') {
-    auto close = text.find(']');
-    if (close == std::string_view::npos || close + 1 >= text.size() ||
-        text[close + 1] != ':')
-      throw bad("expected [IPV6]:PORT");
-    result.host = std::string(text.substr(1, close - 1));
-    port_text = text.substr(close + 2);
-  } else {
-    auto colon = text.rfind(':');
-    if (colon == std::string_view::npos)
-      throw bad("expected HOST:PORT");
-    result.host = std::string(text.substr(0, colon));
-    if (result.host.find(':') != std::string::npos)
-      throw bad("write IPv6 addresses as [IPV6]:PORT");
-    port_text = text.substr(colon + 1);
-  }
-  if (result.host.empty())
-    throw bad("no host");
-  unsigned port = 0;
-  auto [end, ec] =
-      std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
-  if (ec != std::errc() || end != port_text.data() + port_text.size() ||
-      port > 65535 || (port == 0 && !allow_port_zero))
-    throw bad("port must be a number from 1 to 65535");
-  result.port = static_cast<std::uint16_t>(port);
-  return result;
-}
-
-std::vector<std::string> default_bootstrap_nodes() {
-  return {"router.bittorrent.com:6881", "dht.transmissionbt.com:6881"};
-}
-
-std::vector<std::string>
-choose_bootstrap_nodes(const std::vector<std::string> &given) {
-  std::vector<std::string> nodes = given;
-  if (nodes.empty()) {
-    if (const char *env = std::getenv("HLSWARM_BOOTSTRAP"); env && *env) {
-      std::string_view rest(env);
-      while (!rest.empty()) {
-        auto comma = rest.find(',');
-        auto item = rest.substr(0, comma);
-        if (!item.empty())
-          nodes.emplace_back(item);
-        rest = comma == std::string_view::npos ? "" : rest.substr(comma + 1);
-      }
-    }
-  }
-  if (nodes.empty())
-    nodes = default_bootstrap_nodes();
-  for (const auto &node : nodes)
-    parse_host_port(node, "bootstrap node");
-  return nodes;
-}
-
-bool loopback_test_mode_requested(bool option) {
-  const char *env = std::getenv("HLSWARM_DHT_LOOPBACK");
-  return option || (env && std::string_view(env) == "1");
-}
 
 std::string error_text(const lt::error_code &ec) {
   std::string text = ec.message();
