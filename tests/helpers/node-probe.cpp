@@ -34,6 +34,7 @@
 #include "hlswarm/chain/identity.hpp"
 #include "hlswarm/net/network_options.hpp"
 #include "hlswarm/net/node.hpp"
+#include "hlswarm/room/room_follower.hpp"
 #include "hlswarm/room/room_head.hpp"
 #include "hlswarm/base/signals.hpp"
 #include "hlswarm/base/tool.hpp"
@@ -349,114 +350,62 @@ Exit head(const ProbeOptions &o) {
   return Exit::interrupted;
 }
 
-// A plain viewer (before peer-fetch exists): joins the room, reads the
-// head, fetches and checks the chain torrent, downloads each newly
-// announced segment (--all: every segment from seq 0) into --out, and
-// prints a JSON line per segment with its timing. Ends after the end
+// A viewer: the room follower (room_follower.hpp) with a JSON line per
+// verified chain and per segment, with its timing. Ends after the end
 // record or --count segments, then seeds for --linger seconds.
 Exit follow(const ProbeOptions &o) {
-  Room room = room_of(o);
-  auto key = public_key_option(o.public_hex);
+  RoomUri uri{room_of(o), {}};
+  for (const auto &origin : o.origins)
+    uri.parameters.emplace_back("x.pe", origin);
   ProbeOptions with_origins = o;
   for (const auto &origin : o.origins)
     with_origins.bootstrap.push_back(origin);
   Node node(node_options(with_origins));
-  auto target = membership_target(key, o.room);
-  node.announce(target);
+  FollowOptions options;
+  options.out_dir = o.out;
+  options.from_start = o.all;
+  options.head_interval = std::chrono::milliseconds(o.interval_ms > 0 ? o.interval_ms : 100);
+  RoomFollower follower(node, uri, options);
   write_json_line({{"v", 1}, {"ready_ms", unix_time_ms()},
                    {"listen", node.listen_endpoints().front().to_string()}});
-  std::filesystem::create_directories(o.out);
-  const auto deadline = std::chrono::steady_clock::now() + ms(o.timeout);
-  auto left = [&] {
-    return std::max(std::chrono::milliseconds(0),
-                    std::chrono::duration_cast<std::chrono::milliseconds>(
-                        deadline - std::chrono::steady_clock::now()));
+  int segments = 0;
+  FollowEvents events;
+  events.chain_verified = [](const RoomHead &head, std::size_t records) {
+    write_json_line({{"v", 1}, {"chain_records", records}, {"verified", true},
+                     {"head_seq", *head.seq}, {"fetched_ms", unix_time_ms()}});
   };
-  std::vector<HostPort> neighbours;
-  auto next_lookup = std::chrono::steady_clock::now();
-  std::optional<SignedRecord> last;
-  std::vector<SignedRecord> chain;
-  std::int64_t item_seq = -1;
-  int segments = 0, chain_fetches = 0;
-  auto peers_for = [&](const RoomHead &h) {
-    std::vector<HostPort> peers = h.origins;
-    for (const auto &origin : o.origins)
-      peers.push_back(parse_host_port(origin, "--origin"));
-    peers.insert(peers.end(), neighbours.begin(), neighbours.end());
-    return peers;
+  events.segment = [&](const FollowedSegment &segment) {
+    Json torrent = Json::object();
+    auto stats = node.stats();
+    for (const auto &t : stats["torrents"])
+      if (t["infohash"] == segment.infohash)
+        torrent = t;
+    write_json_line({{"v", 1}, {"seq", segment.record.fields.seq},
+                     {"path", segment.file.string()}, {"complete", segment.complete},
+                     {"bytes", torrent.value("downloaded_bytes", std::int64_t{0})},
+                     {"item_seq", segment.head_item_seq},
+                     {"head_seen_ms", segment.head_seen_ms},
+                     {"added_ms", torrent.value("added_ms", std::int64_t{0})},
+                     {"first_byte_ms", torrent.value("first_byte_ms", std::int64_t{0})},
+                     {"complete_ms", torrent.value("complete_ms", std::int64_t{0})}});
+    return ++segments != o.count;
   };
-  auto fetch_chain = [&](const RoomHead &h) {
-    auto file = std::filesystem::path(o.out) / fmt::format(".chain-{}", chain_fetches++);
-    auto infohash = node.download(h.chain_info, file, peers_for(h));
-    if (!node.wait_complete(infohash, left()))
-      throw Error(Exit::unavailable, "chain torrent", "not fetched in time");
-    chain = read_chain_records(read_file(file.string()), room, "chain torrent");
-    write_json_line({{"v", 1}, {"chain_records", chain.size()}, {"verified", true},
-                     {"head_seq", *h.seq}, {"fetched_ms", unix_time_ms()}});
+  events.ended = [](const SignedRecord &end) {
+    write_json_line({{"v", 1}, {"seq", end.fields.seq}, {"end", true}});
   };
-  while (!stop_requested() && left().count() > 0) {
-    if (std::chrono::steady_clock::now() >= next_lookup) {
-      if (auto found = node.find_peers(target, 1000ms, 64); !found.empty())
-        neighbours = found;
-      next_lookup = std::chrono::steady_clock::now() + 30s;
-    }
-    auto item = node.get_item(key, o.room, std::min(left(), std::chrono::milliseconds(3000)));
-    auto seen_ms = unix_time_ms();
-    if (!item || item->seq <= item_seq) {
-      wait_for_stop(std::chrono::milliseconds(o.interval_ms > 0 ? o.interval_ms : 100));
-      continue;
-    }
-    item_seq = item->seq;
-    RoomHead h = decode_room_head(item->value, room, "head");
-    if (!h.seq)
-      continue;
-    std::int64_t from = last ? last->fields.seq + 1 : (o.all ? 0 : *h.seq);
-    if (!last && (o.all || chain.empty()))
-      fetch_chain(h);
-    for (std::int64_t seq = from; seq <= *h.seq && !stop_requested(); ++seq) {
-      SignedRecord record;
-      if (seq == *h.seq && !h.record.empty()) {
-        record = decode_record(h.record, "head record");
-      } else {
-        if (static_cast<std::size_t>(seq) >= chain.size())
-          fetch_chain(h);
-        if (static_cast<std::size_t>(seq) >= chain.size())
-          throw Error(Exit::data, "chain torrent", "shorter than the head");
-        record = chain[static_cast<std::size_t>(seq)];
-      }
-      if (last)
-        if (auto problem = link_problem(&*last, record))
-          throw Error(Exit::data, fmt::format("seq {}", seq), *problem);
-      last = record;
-      if (record.fields.end) {
-        write_json_line({{"v", 1}, {"seq", seq}, {"end", true}});
-        linger(o.linger);
-        return Exit::ok;
-      }
-      auto info = decode_segment_info(record.fields.info_dict, "record");
-      auto file = std::filesystem::path(o.out) / info.name;
-      auto infohash = node.download(record.fields.info_dict, file, peers_for(h));
-      bool complete = node.wait_complete(infohash, left());
-      Json torrent = Json::object();
-      auto stats = node.stats();
-      for (const auto &t : stats["torrents"])
-        if (t["infohash"] == infohash)
-          torrent = t;
-      write_json_line({{"v", 1}, {"seq", seq}, {"path", file.string()},
-                       {"complete", complete}, {"bytes", torrent.value("downloaded_bytes", std::int64_t{0})},
-                       {"item_seq", item->seq}, {"head_seen_ms", seen_ms},
-                       {"added_ms", torrent.value("added_ms", std::int64_t{0})},
-                       {"first_byte_ms", torrent.value("first_byte_ms", std::int64_t{0})},
-                       {"complete_ms", torrent.value("complete_ms", std::int64_t{0})}});
-      if (!complete)
-        return Exit::temp_fail;
-      if (++segments == o.count) {
-        linger(o.linger);
-        return Exit::ok;
-      }
-    }
+  switch (follower.follow(ms(o.timeout), events)) {
+  case FollowEnd::ended:
+  case FollowEnd::stopped:
+    linger(o.linger);
+    return Exit::ok;
+  case FollowEnd::segment_failed:
+    return Exit::temp_fail;
+  case FollowEnd::interrupted:
+    return Exit::interrupted;
+  case FollowEnd::timed_out:
+    break;
   }
-  return stop_requested() ? Exit::interrupted : Exit::unavailable;
+  return Exit::unavailable;
 }
 
 } // namespace
