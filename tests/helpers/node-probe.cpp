@@ -2,7 +2,7 @@
 // scripts/bench-node. Not installed. Every subcommand prints JSON lines on
 // stdout ({"v":1,...}) and bounds every wait.
 //
-//   node-probe keygen FILE
+//   node-probe keygen FILE   (an identity key file, as seg-chain key makes)
 //   node-probe bootstrap --listen IP:PORT
 //   node-probe put --key FILE --salt S --value BENCODE [--count N] [--linger S]
 //   node-probe get --public HEX --salt S [--timeout S] [--min-seq N]
@@ -21,17 +21,20 @@
 
 #include <fmt/format.h>
 #include <libtorrent/alert_types.hpp>
-#include <libtorrent/hex.hpp>
-#include <libtorrent/kademlia/ed25519.hpp>
-#include <libtorrent/kademlia/item.hpp>
+#include <libtorrent/bdecode.hpp>
+#include <libtorrent/entry.hpp>
 #include <libtorrent/session.hpp>
 #include <libtorrent/settings_pack.hpp>
 
 #include "hlswarm/base/error.hpp"
 #include "hlswarm/base/fsutil.hpp"
 #include "hlswarm/base/jsonl.hpp"
-#include "hlswarm/net/node.hpp"
+#include "hlswarm/base/text_encoding.hpp"
 #include "hlswarm/chain/chain.hpp"
+#include "hlswarm/chain/identity.hpp"
+#include "hlswarm/net/network_options.hpp"
+#include "hlswarm/net/node.hpp"
+#include "hlswarm/room/room_follower.hpp"
 #include "hlswarm/room/room_head.hpp"
 #include "hlswarm/base/signals.hpp"
 #include "hlswarm/base/tool.hpp"
@@ -82,26 +85,11 @@ std::string read_file(const std::string &path) {
   return std::move(text).str();
 }
 
-template <std::size_t N> std::array<char, N> from_hex(const std::string &text, std::string_view what) {
-  std::array<char, N> bytes{};
-  if (text.size() != 2 * N || !lt::aux::from_hex(text, bytes.data()))
-    throw Error(Exit::usage, what, fmt::format("expected {} hex digits", 2 * N));
-  return bytes;
-}
-
-template <std::size_t N> std::string hex(const std::array<char, N> &bytes) {
-  return lt::aux::to_hex({bytes.data(), static_cast<std::ptrdiff_t>(N)});
-}
-
-struct KeyPair {
-  PublicKey key;
-  SecretKey secret;
-};
-
-KeyPair read_key(const std::string &path) {
-  auto json = Json::parse(read_file(path));
-  return {from_hex<32>(json.at("public"), "public key"),
-          from_hex<64>(json.at("secret"), "secret key")};
+PublicKey public_key_option(const std::string &text) {
+  auto key = public_key_from_hex(text);
+  if (!key)
+    throw Error(Exit::usage, "--public", "expected 64 hex digits");
+  return *key;
 }
 
 std::chrono::milliseconds ms(double seconds) {
@@ -133,10 +121,8 @@ void linger(double seconds) {
 }
 
 Exit keygen(const ProbeOptions &o) {
-  auto [key, secret] = lt::dht::ed25519_create_keypair(lt::dht::ed25519_create_seed());
-  Json json = {{"public", hex(key.bytes)}, {"secret", hex(secret.bytes)}};
-  write_file_atomically(o.file, json.dump() + "\n", 0600);
-  write_json_line({{"v", 1}, {"public", hex(key.bytes)}});
+  Identity identity = open_identity(std::filesystem::absolute(o.file), true);
+  write_json_line({{"v", 1}, {"public", identity.public_key_hex()}});
   return Exit::ok;
 }
 
@@ -148,12 +134,12 @@ Exit bootstrap(const ProbeOptions &o) {
 }
 
 Exit put(const ProbeOptions &o) {
-  auto pair = read_key(o.key_file);
+  Identity identity = load_identity(o.key_file);
   Node node(node_options(o));
   for (int i = 0; i < o.count && !stop_requested(); ++i) {
     std::string value = o.count == 1 ? o.value : fmt::format("l{}i{}ee", o.value, i);
     auto started = unix_time_ms();
-    auto result = node.put_item(pair.key, pair.secret, o.salt, value, ms(o.timeout));
+    auto result = node.put_item(identity, o.salt, value, ms(o.timeout));
     write_json_line({{"v", 1}, {"seq", result.seq}, {"stored_on", result.stored_on},
                      {"value", value}, {"put_ms", started}, {"done_ms", unix_time_ms()},
                      {"listen", node.listen_endpoints().front().to_string()}});
@@ -165,7 +151,7 @@ Exit put(const ProbeOptions &o) {
 }
 
 Exit get(const ProbeOptions &o) {
-  auto key = from_hex<32>(o.public_hex, "--public");
+  auto key = public_key_option(o.public_hex);
   Node node(node_options(o));
   auto deadline = std::chrono::steady_clock::now() + ms(o.timeout);
   // One lookup answers what the closest nodes hold now; --min-seq polls
@@ -188,7 +174,7 @@ Exit get(const ProbeOptions &o) {
 // Prints each newer item as it appears, until --count of them; then stays up
 // for --linger seconds.
 Exit watch(const ProbeOptions &o) {
-  auto key = from_hex<32>(o.public_hex, "--public");
+  auto key = public_key_option(o.public_hex);
   Node node(node_options(o));
   write_json_line({{"v", 1}, {"ready_ms", unix_time_ms()}});
   auto deadline = std::chrono::steady_clock::now() + ms(o.timeout);
@@ -216,8 +202,8 @@ Exit watch(const ProbeOptions &o) {
 // Puts an item under someone else's key, signed with our own secret key:
 // what an attacker would try. Raw libtorrent, since Node refuses to.
 Exit forge(const ProbeOptions &o) {
-  auto victim = from_hex<32>(o.public_hex, "--public");
-  auto forger = read_key(o.key_file);
+  auto victim = public_key_option(o.public_hex);
+  Identity forger = load_identity(o.key_file);
   lt::settings_pack s;
   s.set_str(lt::settings_pack::listen_interfaces, o.listen);
   std::string nodes;
@@ -253,12 +239,7 @@ Exit forge(const ProbeOptions &o) {
                                  std::string const &salt_) {
               v = lt::bdecode({value.data(), static_cast<std::ptrdiff_t>(value.size())});
               s_ = seq;
-              sig = lt::dht::sign_mutable_item(
-                        {value.data(), static_cast<std::ptrdiff_t>(value.size())},
-                        {salt_.data(), static_cast<std::ptrdiff_t>(salt_.size())},
-                        lt::dht::sequence_number(seq), lt::dht::public_key(forger.key.data()),
-                        lt::dht::secret_key(forger.secret.data()))
-                        .bytes;
+              sig = sign_mutable_item(forger, salt_, value, seq).signature;
             },
             salt);
       }
@@ -309,11 +290,11 @@ Exit download(const ProbeOptions &o) {
 }
 
 Exit member(const ProbeOptions &o) {
-  auto key = from_hex<32>(o.public_hex, "--public");
+  auto key = public_key_option(o.public_hex);
   Node node(node_options(o));
   auto target = membership_target(key, o.room);
   node.announce(target);
-  write_json_line({{"v", 1}, {"target", to_hex(target)},
+  write_json_line({{"v", 1}, {"target", to_hex({target.data(), target.size()})},
                    {"listen", node.listen_endpoints().front().to_string()}});
   if (o.find > 0) {
     auto deadline = std::chrono::steady_clock::now() + ms(o.timeout);
@@ -333,17 +314,14 @@ Exit member(const ProbeOptions &o) {
 }
 
 Room room_of(const ProbeOptions &o) {
-  auto key = public_key_from_hex(o.public_hex);
-  if (!key)
-    throw Error(Exit::usage, "--public", "expected 64 hex digits");
-  return Room{*key, o.room};
+  return Room{public_key_option(o.public_hex), o.room};
 }
 
 // Reads the room head once it has at least --min-seq (a room head's item
 // seq, not its record seq): prints what a viewer learns from it.
 Exit head(const ProbeOptions &o) {
   Room room = room_of(o);
-  auto key = from_hex<32>(o.public_hex, "--public");
+  auto key = public_key_option(o.public_hex);
   Node node(node_options(o));
   auto deadline = std::chrono::steady_clock::now() + ms(o.timeout);
   while (!stop_requested()) {
@@ -372,114 +350,62 @@ Exit head(const ProbeOptions &o) {
   return Exit::interrupted;
 }
 
-// A plain viewer (before peer-fetch exists): joins the room, reads the
-// head, fetches and checks the chain torrent, downloads each newly
-// announced segment (--all: every segment from seq 0) into --out, and
-// prints a JSON line per segment with its timing. Ends after the end
+// A viewer: the room follower (room_follower.hpp) with a JSON line per
+// verified chain and per segment, with its timing. Ends after the end
 // record or --count segments, then seeds for --linger seconds.
 Exit follow(const ProbeOptions &o) {
-  Room room = room_of(o);
-  auto key = from_hex<32>(o.public_hex, "--public");
+  RoomUri uri{room_of(o), {}};
+  for (const auto &origin : o.origins)
+    uri.parameters.emplace_back("x.pe", origin);
   ProbeOptions with_origins = o;
   for (const auto &origin : o.origins)
     with_origins.bootstrap.push_back(origin);
   Node node(node_options(with_origins));
-  auto target = membership_target(key, o.room);
-  node.announce(target);
+  FollowOptions options;
+  options.out_dir = o.out;
+  options.from_start = o.all;
+  options.head_interval = std::chrono::milliseconds(o.interval_ms > 0 ? o.interval_ms : 100);
+  RoomFollower follower(node, uri, options);
   write_json_line({{"v", 1}, {"ready_ms", unix_time_ms()},
                    {"listen", node.listen_endpoints().front().to_string()}});
-  std::filesystem::create_directories(o.out);
-  const auto deadline = std::chrono::steady_clock::now() + ms(o.timeout);
-  auto left = [&] {
-    return std::max(std::chrono::milliseconds(0),
-                    std::chrono::duration_cast<std::chrono::milliseconds>(
-                        deadline - std::chrono::steady_clock::now()));
+  int segments = 0;
+  FollowEvents events;
+  events.chain_verified = [](const RoomHead &head, std::size_t records) {
+    write_json_line({{"v", 1}, {"chain_records", records}, {"verified", true},
+                     {"head_seq", *head.seq}, {"fetched_ms", unix_time_ms()}});
   };
-  std::vector<HostPort> neighbours;
-  auto next_lookup = std::chrono::steady_clock::now();
-  std::optional<SignedRecord> last;
-  std::vector<SignedRecord> chain;
-  std::int64_t item_seq = -1;
-  int segments = 0, chain_fetches = 0;
-  auto peers_for = [&](const RoomHead &h) {
-    std::vector<HostPort> peers = h.origins;
-    for (const auto &origin : o.origins)
-      peers.push_back(parse_host_port(origin, "--origin"));
-    peers.insert(peers.end(), neighbours.begin(), neighbours.end());
-    return peers;
+  events.segment = [&](const FollowedSegment &segment) {
+    Json torrent = Json::object();
+    auto stats = node.stats();
+    for (const auto &t : stats["torrents"])
+      if (t["infohash"] == segment.infohash)
+        torrent = t;
+    write_json_line({{"v", 1}, {"seq", segment.record.fields.seq},
+                     {"path", segment.file.string()}, {"complete", segment.complete},
+                     {"bytes", torrent.value("downloaded_bytes", std::int64_t{0})},
+                     {"item_seq", segment.head_item_seq},
+                     {"head_seen_ms", segment.head_seen_ms},
+                     {"added_ms", torrent.value("added_ms", std::int64_t{0})},
+                     {"first_byte_ms", torrent.value("first_byte_ms", std::int64_t{0})},
+                     {"complete_ms", torrent.value("complete_ms", std::int64_t{0})}});
+    return ++segments != o.count;
   };
-  auto fetch_chain = [&](const RoomHead &h) {
-    auto file = std::filesystem::path(o.out) / fmt::format(".chain-{}", chain_fetches++);
-    auto infohash = node.download(h.chain_info, file, peers_for(h));
-    if (!node.wait_complete(infohash, left()))
-      throw Error(Exit::unavailable, "chain torrent", "not fetched in time");
-    chain = read_chain_records(read_file(file.string()), room, "chain torrent");
-    write_json_line({{"v", 1}, {"chain_records", chain.size()}, {"verified", true},
-                     {"head_seq", *h.seq}, {"fetched_ms", unix_time_ms()}});
+  events.ended = [](const SignedRecord &end) {
+    write_json_line({{"v", 1}, {"seq", end.fields.seq}, {"end", true}});
   };
-  while (!stop_requested() && left().count() > 0) {
-    if (std::chrono::steady_clock::now() >= next_lookup) {
-      if (auto found = node.find_peers(target, 1000ms, 64); !found.empty())
-        neighbours = found;
-      next_lookup = std::chrono::steady_clock::now() + 30s;
-    }
-    auto item = node.get_item(key, o.room, std::min(left(), std::chrono::milliseconds(3000)));
-    auto seen_ms = unix_time_ms();
-    if (!item || item->seq <= item_seq) {
-      wait_for_stop(std::chrono::milliseconds(o.interval_ms > 0 ? o.interval_ms : 100));
-      continue;
-    }
-    item_seq = item->seq;
-    RoomHead h = decode_room_head(item->value, room, "head");
-    if (!h.seq)
-      continue;
-    std::int64_t from = last ? last->fields.seq + 1 : (o.all ? 0 : *h.seq);
-    if (!last && (o.all || chain.empty()))
-      fetch_chain(h);
-    for (std::int64_t seq = from; seq <= *h.seq && !stop_requested(); ++seq) {
-      SignedRecord record;
-      if (seq == *h.seq && !h.record.empty()) {
-        record = decode_record(h.record, "head record");
-      } else {
-        if (static_cast<std::size_t>(seq) >= chain.size())
-          fetch_chain(h);
-        if (static_cast<std::size_t>(seq) >= chain.size())
-          throw Error(Exit::data, "chain torrent", "shorter than the head");
-        record = chain[static_cast<std::size_t>(seq)];
-      }
-      if (last)
-        if (auto problem = link_problem(&*last, record))
-          throw Error(Exit::data, fmt::format("seq {}", seq), *problem);
-      last = record;
-      if (record.fields.end) {
-        write_json_line({{"v", 1}, {"seq", seq}, {"end", true}});
-        linger(o.linger);
-        return Exit::ok;
-      }
-      auto info = decode_segment_info(record.fields.info_dict, "record");
-      auto file = std::filesystem::path(o.out) / info.name;
-      auto infohash = node.download(record.fields.info_dict, file, peers_for(h));
-      bool complete = node.wait_complete(infohash, left());
-      Json torrent = Json::object();
-      auto stats = node.stats();
-      for (const auto &t : stats["torrents"])
-        if (t["infohash"] == infohash)
-          torrent = t;
-      write_json_line({{"v", 1}, {"seq", seq}, {"path", file.string()},
-                       {"complete", complete}, {"bytes", torrent.value("downloaded_bytes", std::int64_t{0})},
-                       {"item_seq", item->seq}, {"head_seen_ms", seen_ms},
-                       {"added_ms", torrent.value("added_ms", std::int64_t{0})},
-                       {"first_byte_ms", torrent.value("first_byte_ms", std::int64_t{0})},
-                       {"complete_ms", torrent.value("complete_ms", std::int64_t{0})}});
-      if (!complete)
-        return Exit::temp_fail;
-      if (++segments == o.count) {
-        linger(o.linger);
-        return Exit::ok;
-      }
-    }
+  switch (follower.follow(ms(o.timeout), events)) {
+  case FollowEnd::ended:
+  case FollowEnd::stopped:
+    linger(o.linger);
+    return Exit::ok;
+  case FollowEnd::segment_failed:
+    return Exit::temp_fail;
+  case FollowEnd::interrupted:
+    return Exit::interrupted;
+  case FollowEnd::timed_out:
+    break;
   }
-  return stop_requested() ? Exit::interrupted : Exit::unavailable;
+  return Exit::unavailable;
 }
 
 } // namespace

@@ -56,11 +56,12 @@ run 0 node-probe get --dht-read-only --listen 127.0.0.16:0 --bootstrap "$boot" \
 expect_eq "$(jq -r .value "$T/out")" l4:nexti2ee "value after forgery"
 expect_eq "$(jq -r .seq "$T/out")" "$last" "seq after forgery"
 
-# Node refuses to sign for a key that is not its own
-jq --arg p "$creator" '.public = $p' forger.key >mixed.key
-run 64 node-probe put --listen 127.0.0.16:0 --bootstrap "$boot" \
+# nothing is signed for a key that is not the seed's
+{ head -c 32 forger.key; tail -c 32 creator.key; } >mixed.key
+chmod 600 mixed.key
+run 65 node-probe put --listen 127.0.0.16:0 --bootstrap "$boot" \
   --key mixed.key --salt room1 --value 1:x
-expect_err "secret key is not this public key's"
+expect_err "the public key does not match the seed"
 
 # a value over 1000 bytes is refused before anything is sent
 big="1001:$(head -c 1001 /dev/zero | tr '\0' x)"

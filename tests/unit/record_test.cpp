@@ -34,7 +34,7 @@ std::string re_signed(const bencode::Dict &dict, const Identity &identity) {
   bencode::Dict without = dict;
   without.erase("sig");
   auto signature = identity.sign(bencode::encode(without));
-  without.emplace("sig", std::string(signature.bytes.begin(), signature.bytes.end()));
+  without.emplace("sig", std::string(signature.begin(), signature.end()));
   return bencode::encode(without);
 }
 

@@ -5,8 +5,10 @@
 //   room-announce status URI [--json]
 #include <unistd.h>
 
-#include "hlswarm/room/room_announce.hpp"
 #include "hlswarm/base/tool.hpp"
+#include "hlswarm/net/network_options.hpp"
+#include "hlswarm/room/room_announce.hpp"
+#include "hlswarm/room/room_status.hpp"
 
 int main(int argc, char **argv) {
   hlswarm::Tool tool("room-announce",
@@ -17,9 +19,9 @@ int main(int argc, char **argv) {
   tool.add_store_option();
 
   hlswarm::AnnounceOptions announce;
+  // One set of network options, given before or after "status".
   hlswarm::NetworkOptions network;
   std::string linger, timeout = "20s";
-  bool listen_given = false;
   app.add_option("ROOM", announce.room,
                  "Room name, or room URI hlswarm://KEY/NAME whose KEY is "
                  "this creator's");
@@ -27,28 +29,7 @@ int main(int argc, char **argv) {
                  "Creator key file (default: $XDG_CONFIG_HOME/hlswarm/"
                  "identity.key, created on first use)")
       ->type_name("FILE");
-  auto *listen = app.add_option("--listen", network.listen,
-                                "Listen for peers and DHT traffic on IP:PORT "
-                                "(default 0.0.0.0:6881; status: a free port)")
-                     ->type_name("IP:PORT");
-  auto *bootstrap = app.add_option("--bootstrap", network.bootstrap,
-                 "DHT bootstrap node HOST:PORT (repeatable; default "
-                 "$HLSWARM_BOOTSTRAP, else the public DHT routers)")
-      ->type_name("HOST:PORT");
-  app.add_flag("--no-bootstrap", network.no_bootstrap,
-               "No bootstrap node: start a private DHT that viewers join "
-               "through this node (its x.pe origin hints)")
-      ->excludes(bootstrap);
-  app.add_option("--peer", network.peers,
-                 "Connect every torrent to this peer IP:PORT (repeatable)")
-      ->type_name("IP:PORT");
-  app.add_flag("--dht-loopback", network.dht_loopback,
-               "Test setting: let a whole DHT swarm live on 127.0.0.x "
-               "(also HLSWARM_DHT_LOOPBACK=1)");
-  app.add_option("--stats", network.stats_file,
-                 "Write transfer statistics (JSON) to FILE every 2 s and at "
-                 "exit")
-      ->type_name("FILE");
+  hlswarm::add_network_options(app, network, hlswarm::default_listen);
   app.add_option("--linger", linger,
                  "After the end record keep serving for DURATION (90s, 15m; "
                  "0: exit at once); default: until interrupted")
@@ -76,20 +57,18 @@ int main(int argc, char **argv) {
                              "Give up finding the room after DURATION "
                              "(default 20s)")
       ->type_name("DURATION");
+  hlswarm::add_network_options(*status_command, network, hlswarm::any_free_port);
   app.require_subcommand(0, 1);
   create_command->fallthrough();
   status_command->fallthrough();
 
   return tool.run(argc, argv, [&]() -> hlswarm::Exit {
-    listen_given = listen->count() > 0;
     if (*create_command) {
       create.key_file = announce.key_file;
       create.store = tool.common().store;
       return hlswarm::create_room(create, stdout);
     }
     if (*status_command) {
-      if (!listen_given)
-        network.listen = "0.0.0.0:0";
       status.network = network;
       status.timeout = hlswarm::parse_duration(timeout, "--timeout");
       return hlswarm::room_status(status, stdout);

@@ -18,8 +18,7 @@ namespace {
 
 std::string key_file_bytes(const Identity &identity) {
   std::string bytes(identity.seed().begin(), identity.seed().end());
-  bytes.append(identity.public_key().bytes.begin(),
-               identity.public_key().bytes.end());
+  bytes.append(identity.public_key().begin(), identity.public_key().end());
   return bytes;
 }
 
@@ -71,8 +70,9 @@ bool create_key_file(const std::filesystem::path &path,
 Identity Identity::from_seed(const std::array<char, 32> &seed) {
   Identity identity;
   identity.seed_ = seed;
-  std::tie(identity.public_key_, identity.secret_key_) =
-      lt::dht::ed25519_create_keypair(seed);
+  auto [key, secret] = lt::dht::ed25519_create_keypair(seed);
+  identity.public_key_ = key.bytes;
+  identity.secret_key_ = secret.bytes;
   return identity;
 }
 
@@ -81,18 +81,18 @@ Identity Identity::generate() {
 }
 
 std::string Identity::public_key_hex() const {
-  return to_hex({public_key_.bytes.data(), public_key_.bytes.size()});
+  return hlswarm::public_key_hex(public_key_);
 }
 
-lt::dht::signature Identity::sign(std::string_view message) const {
-  return lt::dht::ed25519_sign({message.data(), static_cast<std::ptrdiff_t>(message.size())}, public_key_,
-                               secret_key_);
-}
-
-bool verify_signature(const lt::dht::public_key &key, std::string_view message,
-                      const lt::dht::signature &signature) {
-  return lt::dht::ed25519_verify(signature, {message.data(), static_cast<std::ptrdiff_t>(message.size())},
-                                 key);
+Signature Identity::sign(std::string_view message) const {
+  lt::dht::public_key key;
+  key.bytes = public_key_;
+  lt::dht::secret_key secret;
+  secret.bytes = secret_key_;
+  return lt::dht::ed25519_sign(
+             {message.data(), static_cast<std::ptrdiff_t>(message.size())}, key,
+             secret)
+      .bytes;
 }
 
 std::filesystem::path default_key_path() {
@@ -138,8 +138,8 @@ Identity load_identity(const std::filesystem::path &path) {
   std::array<char, 32> seed;
   std::copy_n(bytes.begin(), 32, seed.begin());
   Identity identity = Identity::from_seed(seed);
-  if (!std::equal(identity.public_key().bytes.begin(),
-                  identity.public_key().bytes.end(), bytes.begin() + 32))
+  if (!std::equal(identity.public_key().begin(), identity.public_key().end(),
+                  bytes.begin() + 32))
     throw Error(Exit::data, subject,
                 "damaged: the public key does not match the seed");
   return identity;

@@ -1,5 +1,7 @@
 #include "hlswarm/chain/record.hpp"
 
+#include <algorithm>
+
 #include <fmt/format.h>
 
 #include "hlswarm/base/bencode.hpp"
@@ -7,8 +9,15 @@
 namespace hlswarm {
 namespace {
 
-std::string key_bytes(const lt::dht::public_key &key) {
-  return std::string(key.bytes.begin(), key.bytes.end());
+template <std::size_t N> std::string as_string(const std::array<char, N> &bytes) {
+  return std::string(bytes.begin(), bytes.end());
+}
+
+// `bytes`, exactly N of them (checked by the caller), as an array.
+template <std::size_t N> std::array<char, N> as_array(std::string_view bytes) {
+  std::array<char, N> array{};
+  std::copy_n(bytes.begin(), N, array.begin());
+  return array;
 }
 
 // The rules a record must keep, checked the same way when encoding (a bug
@@ -36,7 +45,7 @@ std::optional<std::string> fields_problem(const RecordFields &fields) {
 
 bencode::Dict unsigned_dict(const RecordFields &fields) {
   using namespace bencode;
-  Dict dict{{"pk", key_bytes(fields.room.creator)},
+  Dict dict{{"pk", as_string(fields.room.creator)},
             {"room", fields.room.name},
             {"seq", fields.seq},
             {"v", record_version}};
@@ -70,8 +79,7 @@ SignedRecord sign_record(const RecordFields &fields, const Identity &identity) {
   record.fields = fields;
   record.signature = identity.sign(encode_unsigned_record(fields));
   bencode::Dict dict = unsigned_dict(fields);
-  dict.emplace("sig", std::string(record.signature.bytes.begin(),
-                                  record.signature.bytes.end()));
+  dict.emplace("sig", as_string(record.signature));
   record.bytes = bencode::encode(dict);
   record.id = sha256(record.bytes);
   return record;
@@ -115,7 +123,7 @@ SignedRecord decode_record(std::string_view bytes, std::string_view what) {
     throw fail(fmt::format("version {} (this program reads version {})",
                            version, record_version));
   RecordFields fields;
-  fields.room.creator = lt::dht::public_key(bytes_of("pk", 32).data());
+  fields.room.creator = as_array<32>(bytes_of("pk", 32));
   fields.room.name = require("room").string("room");
   fields.seq = require("seq").integer("seq");
   if (get("prev"))
@@ -144,7 +152,7 @@ SignedRecord decode_record(std::string_view bytes, std::string_view what) {
 
   SignedRecord record;
   record.fields = std::move(fields);
-  record.signature = lt::dht::signature(bytes_of("sig", 64).data());
+  record.signature = as_array<64>(bytes_of("sig", 64));
   // The strict decoder guarantees `bytes` is canonical, so the message is
   // exactly what the creator signed.
   if (!verify_signature(record.fields.room.creator,

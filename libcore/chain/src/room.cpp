@@ -129,19 +129,6 @@ std::optional<std::string> percent_decode(std::string_view text) {
   return bytes;
 }
 
-std::string public_key_hex(const lt::dht::public_key &key) {
-  return to_hex({key.bytes.data(), key.bytes.size()});
-}
-
-std::optional<lt::dht::public_key> public_key_from_hex(std::string_view hex) {
-  if (hex.size() != 64)
-    return std::nullopt;
-  auto bytes = from_hex(hex);
-  if (!bytes)
-    return std::nullopt;
-  return lt::dht::public_key(bytes->data());
-}
-
 RoomUri parse_room_uri(std::string_view text, Exit code) {
   auto fail = [&](std::string_view reason) {
     return Error(code, fmt::format("room '{}'", text), reason);

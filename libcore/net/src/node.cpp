@@ -1,12 +1,19 @@
 // The session behind Node: settings, the alert thread, start and stop.
 #include "node_impl.hpp"
 
-#include <charconv>
+#include <algorithm>
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
 
+#include <arpa/inet.h>
+#include <cerrno>
+#include <cstring>
+#include <netdb.h>
+#include <netinet/in.h>
+
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <libtorrent/address.hpp>
 #include <libtorrent/alert_types.hpp>
 #include <libtorrent/session_params.hpp>
@@ -19,78 +26,6 @@
 namespace hlswarm {
 
 // ---------------------------------------------------------------- addresses
-
-std::string HostPort::to_string() const {
-  if (host.find(':') != std::string::npos)
-    return fmt::format("[{}]:{}", host, port);
-  return fmt::format("{}:{}", host, port);
-}
-
-HostPort parse_host_port(std::string_view text, std::string_view what,
-                         bool allow_port_zero) {
-  auto bad = [&](std::string_view why) {
-    return Error(Exit::usage, fmt::format("{} '{}'", what, text), why);
-  };
-  HostPort result;
-  std::string_view port_text;
-  if (!text.empty() && text.front() == '[') {
-    auto close = text.find(']');
-    if (close == std::string_view::npos || close + 1 >= text.size() ||
-        text[close + 1] != ':')
-      throw bad("expected [IPV6]:PORT");
-    result.host = std::string(text.substr(1, close - 1));
-    port_text = text.substr(close + 2);
-  } else {
-    auto colon = text.rfind(':');
-    if (colon == std::string_view::npos)
-      throw bad("expected HOST:PORT");
-    result.host = std::string(text.substr(0, colon));
-    if (result.host.find(':') != std::string::npos)
-      throw bad("write IPv6 addresses as [IPV6]:PORT");
-    port_text = text.substr(colon + 1);
-  }
-  if (result.host.empty())
-    throw bad("no host");
-  unsigned port = 0;
-  auto [end, ec] =
-      std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
-  if (ec != std::errc() || end != port_text.data() + port_text.size() ||
-      port > 65535 || (port == 0 && !allow_port_zero))
-    throw bad("port must be a number from 1 to 65535");
-  result.port = static_cast<std::uint16_t>(port);
-  return result;
-}
-
-std::vector<std::string> default_bootstrap_nodes() {
-  return {"router.bittorrent.com:6881", "dht.transmissionbt.com:6881"};
-}
-
-std::vector<std::string>
-choose_bootstrap_nodes(const std::vector<std::string> &given) {
-  std::vector<std::string> nodes = given;
-  if (nodes.empty()) {
-    if (const char *env = std::getenv("HLSWARM_BOOTSTRAP"); env && *env) {
-      std::string_view rest(env);
-      while (!rest.empty()) {
-        auto comma = rest.find(',');
-        auto item = rest.substr(0, comma);
-        if (!item.empty())
-          nodes.emplace_back(item);
-        rest = comma == std::string_view::npos ? "" : rest.substr(comma + 1);
-      }
-    }
-  }
-  if (nodes.empty())
-    nodes = default_bootstrap_nodes();
-  for (const auto &node : nodes)
-    parse_host_port(node, "bootstrap node");
-  return nodes;
-}
-
-bool loopback_test_mode_requested(bool option) {
-  const char *env = std::getenv("HLSWARM_DHT_LOOPBACK");
-  return option || (env && std::string_view(env) == "1");
-}
 
 std::string error_text(const lt::error_code &ec) {
   std::string text = ec.message();
@@ -118,11 +53,32 @@ lt::tcp::endpoint to_endpoint(const HostPort &peer, std::string_view what) {
 
 namespace {
 
+std::string join(const std::vector<std::string> &items) {
+  std::string result;
+  for (const auto &item : items) {
+    if (!result.empty())
+      result += ',';
+    result += item;
+  }
+  return result;
+}
+
 // Checks a comma-separated listen list and returns it as libtorrent wants it;
 // `addresses` gets the IPs, or nothing if one of them is unspecified.
+//
+// An unspecified address (0.0.0.0, [::]) brings its loopback address along
+// (127.0.0.1, [::1]) on the same port: libtorrent expands an unspecified
+// address to each interface's and runs a DHT node on each, but not on
+// loopback ("local network"), so such a node could neither read an origin
+// on this host's loopback nor be read there. Listed by name, loopback gets
+// its DHT node.
 std::string listen_interfaces(const std::string &listen, std::string &addresses) {
-  std::string result;
+  std::vector<std::string> entries;
   bool all_specific = true;
+  auto add = [&](const std::string &entry) {
+    if (std::find(entries.begin(), entries.end(), entry) == entries.end())
+      entries.push_back(entry);
+  };
   std::string_view rest(listen);
   while (!rest.empty()) {
     auto comma = rest.find(',');
@@ -137,29 +93,76 @@ std::string listen_interfaces(const std::string &listen, std::string &addresses)
     if (!addresses.empty())
       addresses += ',';
     addresses += endpoint.host;
-    if (!result.empty())
-      result += ',';
-    result += endpoint.to_string();
+    add(endpoint.to_string());
+    if (address.is_unspecified())
+      add(HostPort{address.is_v4() ? "127.0.0.1" : "::1", endpoint.port}.to_string());
     rest = comma == std::string_view::npos ? "" : rest.substr(comma + 1);
   }
-  if (result.empty())
+  if (entries.empty())
     throw Error(Exit::usage, "listen address", "empty");
   if (!all_specific)
     addresses.clear();
-  return result;
+  return join(entries);
 }
 
-std::string join(const std::vector<std::string> &items) {
-  std::string result;
-  for (const auto &item : items) {
-    if (!result.empty())
-      result += ',';
-    result += item;
+
+// Bootstrap nodes resolved to IP:PORT. libtorrent would resolve host names
+// itself, but it reports a failure without the name, once per listen
+// socket, even when other contacts make the name unnecessary; resolved
+// here, the names that fail are known and reported once (Node::Node).
+struct BootstrapNodes {
+  std::vector<std::string> endpoints;  ///< IP:PORT
+  std::vector<std::string> unresolved; ///< HOST:PORT that did not resolve
+  std::string reason;                  ///< why the first of them did not
+};
+
+BootstrapNodes resolve_bootstrap_nodes(const std::vector<std::string> &nodes) {
+  BootstrapNodes result;
+  auto add = [&](const HostPort &endpoint) {
+    std::string text = endpoint.to_string();
+    if (std::find(result.endpoints.begin(), result.endpoints.end(), text) ==
+        result.endpoints.end())
+      result.endpoints.push_back(std::move(text));
+  };
+  for (const auto &node : nodes) {
+    HostPort endpoint = parse_host_port(node, "bootstrap node");
+    lt::error_code ec;
+    lt::make_address(endpoint.host, ec);
+    if (!ec) {
+      add(endpoint);
+      continue;
+    }
+    addrinfo hints{};
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = SOCK_DGRAM;
+    addrinfo *found = nullptr;
+    int rc = ::getaddrinfo(endpoint.host.c_str(), nullptr, &hints, &found);
+    if (rc != 0) {
+      if (result.unresolved.empty())
+        result.reason = rc == EAI_SYSTEM ? std::strerror(errno) : ::gai_strerror(rc);
+      result.unresolved.push_back(endpoint.to_string());
+      continue;
+    }
+    for (addrinfo *at = found; at; at = at->ai_next) {
+      char text[INET6_ADDRSTRLEN] = {};
+      const void *address =
+          at->ai_family == AF_INET
+              ? static_cast<const void *>(&reinterpret_cast<sockaddr_in *>(at->ai_addr)->sin_addr)
+              : static_cast<const void *>(&reinterpret_cast<sockaddr_in6 *>(at->ai_addr)->sin6_addr);
+      if ((at->ai_family == AF_INET || at->ai_family == AF_INET6) &&
+          ::inet_ntop(at->ai_family, address, text, sizeof text))
+        add(HostPort{text, endpoint.port});
+    }
+    ::freeaddrinfo(found);
   }
+  if (!result.reason.empty())
+    result.reason[0] =
+        static_cast<char>(std::tolower(static_cast<unsigned char>(result.reason[0])));
   return result;
 }
 
-lt::settings_pack live_video_settings(const NodeOptions &options) {
+lt::settings_pack live_video_settings(const NodeOptions &options,
+                                      const BootstrapNodes &bootstrap) {
   lt::settings_pack s;
   s.set_str(lt::settings_pack::user_agent, "hlswarm/" HLSWARM_VERSION);
   s.set_str(lt::settings_pack::peer_fingerprint, "-HS0100-");
@@ -170,7 +173,7 @@ lt::settings_pack live_video_settings(const NodeOptions &options) {
   // host; a test swarm with one 127.0.0.x per peer), not from whatever
   // address the routing table picks.
   s.set_str(lt::settings_pack::outgoing_interfaces, addresses);
-  s.set_str(lt::settings_pack::dht_bootstrap_nodes, join(options.bootstrap));
+  s.set_str(lt::settings_pack::dht_bootstrap_nodes, join(bootstrap.endpoints));
   s.set_bool(lt::settings_pack::enable_dht, true);
   s.set_bool(lt::settings_pack::enable_lsd, options.lsd);
 
@@ -317,7 +320,8 @@ Node::Impl::Impl(NodeOptions node_options) : options(std::move(node_options)) {
 Node::Node(NodeOptions options)
     : impl_(std::make_unique<Impl>(std::move(options))) {
   auto &impl = *impl_;
-  lt::session_params params(live_video_settings(impl.options));
+  BootstrapNodes bootstrap = resolve_bootstrap_nodes(impl.options.bootstrap);
+  lt::session_params params(live_video_settings(impl.options, bootstrap));
   params.dht_storage_constructor = own_entries_storage(impl.own);
   std::vector<lt::udp::endpoint> saved_nodes;
   if (!impl.options.state_file.empty())
@@ -326,9 +330,17 @@ Node::Node(NodeOptions options)
       saved_nodes.insert(saved_nodes.end(), state->nodes6.begin(), state->nodes6.end());
       params.dht_state = std::move(*state);
     }
+  // Names that do not resolve matter only when the DHT has nothing else to
+  // start from: no other bootstrap node (an x.pe origin hint is one), no
+  // saved node, no peer (libtorrent adds peers' DHT nodes).
+  if (!bootstrap.unresolved.empty() && bootstrap.endpoints.empty() &&
+      saved_nodes.empty() && impl.peers.empty())
+    diag::warningf("dht: cannot resolve bootstrap node{} {}: {}",
+                   bootstrap.unresolved.size() > 1 ? "s" : "",
+                   fmt::join(bootstrap.unresolved, ", "), bootstrap.reason);
   // With nobody to bootstrap from (a bootstrap node itself) there is nothing
   // to wait for; saved nodes are only usable once they have answered.
-  impl.dht_ready = impl.options.bootstrap.empty() && saved_nodes.empty();
+  impl.dht_ready = bootstrap.endpoints.empty() && saved_nodes.empty();
   impl.session = std::make_unique<lt::session>(std::move(params));
   impl.session->add_extension(holder_extension());
   impl.pump = std::thread([&impl] { impl.run_pump(); });

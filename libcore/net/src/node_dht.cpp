@@ -9,74 +9,46 @@
 #include <libtorrent/bdecode.hpp>
 #include <libtorrent/bencode.hpp>
 #include <libtorrent/entry.hpp>
-#include <libtorrent/hasher.hpp>
-#include <libtorrent/hex.hpp>
-#include <libtorrent/kademlia/ed25519.hpp>
 #include <libtorrent/kademlia/item.hpp>
 
 #include "hlswarm/base/diag.hpp"
 #include "hlswarm/base/error.hpp"
+#include "hlswarm/base/text_encoding.hpp"
 
 namespace hlswarm {
 
 namespace {
 
-// libtorrent's key types from our byte arrays (assigned, not built from a
-// pointer, which GCC cannot see through and warns about).
-lt::dht::public_key lt_key(const PublicKey &key) {
-  lt::dht::public_key result{};
-  result.bytes = key;
-  return result;
-}
-lt::dht::secret_key lt_secret(const SecretKey &secret) {
-  lt::dht::secret_key result{};
-  result.bytes = secret;
-  return result;
-}
-lt::dht::signature lt_signature(const ItemSignature &signature) {
-  lt::dht::signature result{};
-  result.bytes = signature;
-  return result;
-}
 lt::span<char const> span_of(std::string_view bytes) {
   return {bytes.data(), static_cast<std::ptrdiff_t>(bytes.size())};
 }
 
-std::string hex(std::string_view bytes) {
-  return lt::aux::to_hex(bytes);
+lt::dht::public_key lt_key(const PublicKey &key) {
+  lt::dht::public_key result;
+  result.bytes = key;
+  return result;
 }
 
-std::string key_hex(const PublicKey &key) {
-  return hex(std::string_view(key.data(), key.size()));
+lt::dht::signature lt_signature(const Signature &signature) {
+  lt::dht::signature result;
+  result.bytes = signature;
+  return result;
 }
 
 // The item's name in log lines: "<key hex>/<salt>".
 std::string item_name(const PublicKey &key, std::string_view salt) {
-  return fmt::format("{}/{}", key_hex(key), salt);
-}
-
-// The value as one bencoded object that re-encodes to the same bytes (the
-// signature covers the bytes libtorrent re-encodes), or nullopt.
-std::optional<lt::entry> canonical_entry(std::string_view value) {
-  lt::error_code ec;
-  int error_pos = 0;
-  lt::bdecode_node node = lt::bdecode(lt::span<char const>(value.data(),
-                                                           static_cast<std::ptrdiff_t>(value.size())),
-                                      ec, &error_pos, 100, 10000);
-  if (ec)
-    return std::nullopt;
-  lt::entry entry(node);
-  std::string again;
-  lt::bencode(std::back_inserter(again), entry);
-  if (again != value)
-    return std::nullopt;
-  return entry;
+  return fmt::format("{}/{}", public_key_hex(key), salt);
 }
 
 std::string bencoded(const lt::entry &entry) {
   std::string bytes;
   lt::bencode(std::back_inserter(bytes), entry);
   return bytes;
+}
+
+// A canonical value (is_canonical_item_value) as libtorrent's put wants it.
+lt::entry entry_of(std::string_view value) {
+  return lt::entry(lt::bdecode(span_of(value)));
 }
 
 } // namespace
@@ -87,94 +59,13 @@ std::string item_slot(const PublicKey &key, std::string_view salt) {
   return slot;
 }
 
-std::string mutable_item_signed_bytes(std::string_view salt, std::int64_t seq,
-                                      std::string_view value) {
-  std::string bytes;
-  if (!salt.empty())
-    bytes = fmt::format("4:salt{}:{}", salt.size(), salt);
-  bytes += fmt::format("3:seqi{}e1:v", seq);
-  bytes += value;
-  return bytes;
-}
-
-ItemSignature sign_mutable_item(std::string_view value, std::string_view salt,
-                                std::int64_t seq, const PublicKey &key,
-                                const SecretKey &secret) {
-  auto sig = lt::dht::sign_mutable_item(
-      span_of(value),
-      span_of(salt),
-      lt::dht::sequence_number(seq), lt_key(key),
-      lt_secret(secret));
-  return sig.bytes;
-}
-
-bool key_pair_matches(const PublicKey &key, const SecretKey &secret) {
-  static constexpr std::string_view probe = "hlswarm key check";
-  auto sig = lt::dht::ed25519_sign(span_of(probe),
-                                   lt_key(key),
-                                   lt_secret(secret));
-  return lt::dht::ed25519_verify(sig, span_of(probe),
-                                 lt_key(key));
-}
-
-ItemCheck check_mutable_item(const MutableItem &item, const PublicKey &key,
-                             std::string_view salt, std::int64_t newest_seq) {
-  if (item.key != key)
-    return ItemCheck::wrong_key;
-  if (item.salt != salt)
-    return ItemCheck::wrong_salt;
-  if (item.value.size() > max_item_value_bytes)
-    return ItemCheck::too_large;
-  if (!canonical_entry(item.value))
-    return ItemCheck::not_bencoded;
-  std::string signed_bytes = mutable_item_signed_bytes(item.salt, item.seq, item.value);
-  if (!lt::dht::ed25519_verify(lt_signature(item.signature),
-                               span_of(signed_bytes),
-                               lt_key(item.key)))
-    return ItemCheck::bad_signature;
-  if (item.seq < newest_seq)
-    return ItemCheck::older;
-  return ItemCheck::ok;
-}
-
-std::string_view describe(ItemCheck check) {
-  switch (check) {
-  case ItemCheck::ok: return "ok";
-  case ItemCheck::wrong_key: return "signed for another key";
-  case ItemCheck::wrong_salt: return "stored under another salt";
-  case ItemCheck::too_large: return "value larger than 1000 bytes";
-  case ItemCheck::not_bencoded: return "value is not canonical bencode";
-  case ItemCheck::bad_signature: return "bad signature";
-  case ItemCheck::older: return "older than an item already seen";
-  }
-  return "unknown";
-}
-
-DhtTarget membership_target(const PublicKey &key, std::string_view room_name) {
-  lt::hasher h("hlswarm-room-v1");
-  h.update(span_of(std::string_view(key.data(), key.size())));
-  h.update(span_of(room_name));
-  lt::sha1_hash digest = h.final();
-  DhtTarget target;
-  std::copy(digest.begin(), digest.end(), target.begin());
-  return target;
-}
-
-std::string to_hex(const DhtTarget &target) {
-  return hex(std::string_view(target.data(), target.size()));
-}
-
 // ---------------------------------------------------------------- own entries
 
 void OwnDhtEntries::copy_into(lt::dht::dht_storage_interface &target) const {
   for (const auto &[slot, item] : items) {
-    // BEP 44 target = SHA-1(key || salt); libtorrent's item_target_id is not
-    // exported from the shared library.
-    lt::hasher h(span_of(std::string_view(item.key.data(), item.key.size())));
-    h.update(span_of(item.salt));
-    lt::sha1_hash id = h.final();
     target.put_mutable_item(
-        id, span_of(item.value),
+        lt::sha1_hash(item_target(item.key, item.salt).data()),
+        span_of(item.value),
         lt_signature(item.signature), lt::dht::sequence_number(item.seq),
         lt_key(item.key),
         span_of(item.salt),
@@ -326,53 +217,41 @@ own_entries_storage(std::shared_ptr<OwnDhtEntries> own) {
 
 void Node::Impl::start_put(const PublishedItem &published_item, bool republishing) {
   // The callback runs on libtorrent's network thread once the closest nodes
-  // have been asked for the current item; it must not block, so everything
-  // it needs travels with it.
+  // have said what they hold; it must not block, so everything it needs
+  // travels with it.
   struct Plan {
-    MutableItem item;
-    SecretKey secret;
+    PublishedItem published;
     lt::entry value;
     bool republishing;
   };
-  auto plan = std::make_shared<Plan>(Plan{published_item.item, published_item.secret,
-                                          *canonical_entry(published_item.item.value),
-                                          republishing});
+  auto plan = std::make_shared<Plan>(
+      Plan{published_item, entry_of(published_item.item.value), republishing});
   session->dht_put_item(
       published_item.item.key,
       [plan](lt::entry &value, std::array<char, 64> &sig, std::int64_t &seq,
-             std::string const &salt) {
-        const MutableItem &ours = plan->item;
-        bool same_item = seq == ours.seq && sig == ours.signature;
-        if (seq < ours.seq || same_item) {
-          value = plan->value;
-          seq = ours.seq;
-          sig = ours.signature;
-          return;
-        }
-        if (plan->republishing && seq > ours.seq)
+             std::string const &) {
+        auto put = item_to_put(plan->published.item, plan->published.identity,
+                               seq, sig, plan->republishing);
+        if (!put)
           return; // a newer item of ours is out there: store it again as is
-        // The DHT holds a seq >= ours for another value (another process with
-        // the same key, or our clock went back): go past it.
         value = plan->value;
-        seq = seq + 1;
-        sig = sign_mutable_item(ours.value, salt, seq, ours.key, plan->secret);
+        seq = put->seq;
+        sig = put->signature;
       },
       published_item.item.salt);
 }
 
-PutResult Node::put_item(const PublicKey &key, const SecretKey &secret,
-                         std::string salt, std::string value,
-                         std::chrono::milliseconds timeout) {
+PutResult Node::put_item(const Identity &identity, std::string salt,
+                         std::string value, std::chrono::milliseconds timeout) {
   auto deadline = Clock::now() + timeout;
+  const PublicKey &key = identity.public_key();
   std::string name = item_name(key, salt);
   if (value.size() > max_item_value_bytes)
     throw Error(Exit::data, name,
                 fmt::format("value is {} bytes, more than the {} a DHT item may hold",
                             value.size(), max_item_value_bytes));
-  if (!canonical_entry(value))
+  if (!is_canonical_item_value(value))
     throw Error(Exit::data, name, "value is not one canonical bencoded object");
-  if (!key_pair_matches(key, secret))
-    throw Error(Exit::usage, name, "the secret key is not this public key's");
   if (impl_->options.dht_read_only)
     throw Error(Exit::software, name, "a read-only DHT node cannot publish");
 
@@ -381,17 +260,14 @@ PutResult Node::put_item(const PublicKey &key, const SecretKey &secret,
   PublishedItem published;
   {
     std::lock_guard lock(impl.mutex);
-    // Unix milliseconds keep seq growing across restarts even when the
-    // DHT has forgotten the item; +1 keeps it growing within a millisecond.
-    std::int64_t seq = unix_time_ms();
+    std::int64_t last_seq = -1;
     if (auto it = impl.published.find(slot); it != impl.published.end())
-      seq = std::max(seq, it->second.item.seq + 1);
+      last_seq = std::max(last_seq, it->second.item.seq);
     if (auto it = impl.newest.find(slot); it != impl.newest.end())
-      seq = std::max(seq, it->second.seq + 1);
-    published.item = MutableItem{key, salt, std::move(value), seq, {}};
-    published.item.signature =
-        sign_mutable_item(published.item.value, salt, seq, key, secret);
-    published.secret = secret;
+      last_seq = std::max(last_seq, it->second.seq);
+    published.item = sign_mutable_item(identity, salt, std::move(value),
+                                       next_item_seq(last_seq));
+    published.identity = identity;
     impl.published[slot] = published;
     impl.newest[slot] = published.item;
   }
@@ -559,7 +435,8 @@ void Node::Impl::handle_item_alert(lt::alert *alert) {
 void Node::announce(const DhtTarget &target) {
   auto &impl = *impl_;
   if (impl.options.dht_read_only)
-    throw Error(Exit::software, to_hex(target), "a read-only DHT node cannot announce");
+    throw Error(Exit::software, to_hex({target.data(), target.size()}),
+                "a read-only DHT node cannot announce");
   std::uint16_t port = listen_port();
   {
     std::lock_guard lock(impl.mutex);

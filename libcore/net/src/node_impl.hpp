@@ -21,6 +21,7 @@
 #include <libtorrent/session.hpp>
 #include <libtorrent/torrent_handle.hpp>
 
+#include "hlswarm/net/dht_item.hpp"
 #include "hlswarm/net/node.hpp"
 #include "hlswarm/net/transfer_stats.hpp"
 
@@ -34,7 +35,7 @@ std::string item_slot(const PublicKey &key, std::string_view salt);
 /// An item this node publishes and keeps alive.
 struct PublishedItem {
   MutableItem item;
-  SecretKey secret{};
+  Identity identity; ///< signs it again when the DHT holds a higher seq
 };
 
 /// One get lookup in flight (several callers may share it).

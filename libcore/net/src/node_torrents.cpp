@@ -9,7 +9,6 @@
 #include <libtorrent/add_torrent_params.hpp>
 #include <libtorrent/alert_types.hpp>
 #include <libtorrent/bencode.hpp>
-#include <libtorrent/hex.hpp>
 #include <libtorrent/peer_connection_handle.hpp>
 #include <libtorrent/settings_pack.hpp>
 #include <libtorrent/torrent_flags.hpp>
@@ -27,10 +26,6 @@ namespace hlswarm {
 namespace {
 
 constexpr int block_size = 16 * 1024;
-
-std::string hex_of(const lt::sha256_hash &hash) {
-  return lt::aux::to_hex(hash);
-}
 
 // A torrent_info from a .torrent file's bytes (one file, v2).
 std::shared_ptr<lt::torrent_info> torrent_from_file_bytes(const std::string &torrent_file) {
@@ -82,7 +77,7 @@ std::string v2_infohash(std::string_view info_dict) {
 
 std::string Node::Impl::infohash_of(const lt::torrent_handle &handle) const {
   auto hashes = handle.info_hashes();
-  return hashes.has_v2() ? hex_of(hashes.v2) : std::string();
+  return hashes.has_v2() ? to_hex(hashes.v2.to_string()) : std::string();
 }
 
 namespace {
@@ -127,7 +122,7 @@ std::string Node::seed(const std::filesystem::path &file, std::string_view info_
     info = torrent_from_file_bytes(hashed.torrent_file());
   }
   auto &impl = *impl_;
-  std::string infohash = hex_of(info->info_hashes().v2);
+  std::string infohash = to_hex(info->info_hashes().v2.to_string());
   {
     std::lock_guard lock(impl.mutex);
     auto &state = impl.torrents[infohash];
@@ -171,7 +166,7 @@ std::string add_fetching(Node::Impl &impl, std::shared_ptr<lt::torrent_info> inf
                          const std::filesystem::path &file,
                          const std::vector<HostPort> &peers,
                          ObservedTorrent *observed) {
-  std::string infohash = hex_of(info->info_hashes().v2);
+  std::string infohash = to_hex(info->info_hashes().v2.to_string());
   auto params = torrent_params(info, file);
   for (const auto &peer : impl.peers)
     params.peers.push_back(peer);
@@ -259,7 +254,7 @@ std::string Node::observe(std::string_view info_dict,
                           const std::vector<HostPort> &peers) {
   auto info = torrent_from_info_dict(info_dict);
   auto &impl = *impl_;
-  std::string infohash = hex_of(info->info_hashes().v2);
+  std::string infohash = to_hex(info->info_hashes().v2.to_string());
   ObservedTorrent *observed = nullptr;
   {
     std::lock_guard lock(impl.mutex);

@@ -10,7 +10,6 @@
 #include <arpa/inet.h>
 
 #include <fmt/format.h>
-#include <libtorrent/kademlia/ed25519.hpp>
 
 #include "hlswarm/chain/chain.hpp"
 #include "hlswarm/base/diag.hpp"
@@ -30,22 +29,6 @@
 
 namespace hlswarm {
 
-NodeOptions make_node_options(const NetworkOptions &network,
-                              const std::vector<std::string> &extra_bootstrap) {
-  NodeOptions options;
-  options.listen = network.listen;
-  if (!network.no_bootstrap)
-    options.bootstrap = choose_bootstrap_nodes(network.bootstrap);
-  for (const auto &node : extra_bootstrap)
-    if (std::find(options.bootstrap.begin(), options.bootstrap.end(), node) ==
-        options.bootstrap.end())
-      options.bootstrap.push_back(node);
-  options.peers = network.peers;
-  options.loopback_test_mode = loopback_test_mode_requested(network.dht_loopback);
-  options.stats_file = network.stats_file;
-  return options;
-}
-
 std::filesystem::path chain_records_path(const std::filesystem::path &store,
                                          const Room &room) {
   return store_chain_records_path(store, public_key_hex(room.creator),
@@ -53,22 +36,6 @@ std::filesystem::path chain_records_path(const std::filesystem::path &store,
 }
 
 namespace {
-
-PublicKey key_of(const Identity &identity) {
-  PublicKey key;
-  std::copy(identity.public_key().bytes.begin(), identity.public_key().bytes.end(),
-            key.begin());
-  return key;
-}
-
-// libtorrent's 64-byte secret key is derived from the seed; Identity keeps
-// it private, so it is derived again here the same way.
-SecretKey secret_of(const Identity &identity) {
-  auto [key, secret] = lt::dht::ed25519_create_keypair(identity.seed());
-  SecretKey bytes;
-  std::copy(secret.bytes.begin(), secret.bytes.end(), bytes.begin());
-  return bytes;
-}
 
 std::string_view mode_name(RoomMode mode) {
   return mode == RoomMode::vod ? "vod" : "live";
@@ -166,8 +133,7 @@ class RoomAnnouncer {
 public:
   RoomAnnouncer(const AnnounceOptions &options, const Identity &identity,
                 const Room &room)
-      : room_(room), key_(key_of(identity)),
-        secret_(secret_of(identity)), store_(options.store),
+      : room_(room), identity_(identity), store_(options.store),
         records_path_(chain_records_path(options.store, room)),
         node_(node_options(options)) {
     const std::string creator = public_key_hex(room.creator);
@@ -187,7 +153,7 @@ public:
   bool ended() const { return last_ && last_->fields.end; }
 
   void start_membership(std::chrono::milliseconds interval) {
-    auto target = membership_target(key_, room_.name);
+    auto target = membership_target(room_.creator, room_.name);
     node_.announce(target);
     neighbours_.emplace(node_, target, interval);
   }
@@ -210,7 +176,7 @@ public:
       head.record = last_->bytes;
       head.chain_info = chain_info_;
     }
-    node_.put_item(key_, secret_, room_.name, encode_room_head(head),
+    node_.put_item(identity_, room_.name, encode_room_head(head),
                    std::chrono::milliseconds(0));
   }
 
@@ -278,7 +244,7 @@ public:
 
 private:
   static NodeOptions node_options(const AnnounceOptions &options) {
-    NodeOptions node = make_node_options(options.network);
+    NodeOptions node = make_node_options(options.network, default_listen);
     node.state_file = store_node_state_path(options.store);
     make_dirs(node.state_file.parent_path());
     return node;
@@ -378,8 +344,7 @@ private:
   }
 
   Room room_;
-  PublicKey key_;
-  SecretKey secret_;
+  Identity identity_;
   Store store_;
   RoomId room_id_ = 0;
   RoomMode mode_ = RoomMode::live;

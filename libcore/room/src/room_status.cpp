@@ -1,4 +1,6 @@
 // room-announce status: what a viewer would see of a room, and who holds it.
+#include "hlswarm/room/room_status.hpp"
+
 #include <algorithm>
 #include <map>
 #include <set>
@@ -9,7 +11,6 @@
 #include "hlswarm/base/diag.hpp"
 #include "hlswarm/base/fsutil.hpp"
 #include "hlswarm/base/jsonl.hpp"
-#include "hlswarm/room/room_announce.hpp"
 #include "hlswarm/room/room_head.hpp"
 #include "hlswarm/base/signals.hpp"
 #include "hlswarm/base/text_encoding.hpp"
@@ -62,14 +63,14 @@ Exit room_status(const StatusOptions &options, std::FILE *out) {
     hints.push_back(parse_host_port(hint, "x.pe origin hint"));
   // An origin hint is a DHT node too: a viewer whose only contact is the
   // creator reads the head from the creator's own DHT storage.
-  NodeOptions node_options = make_node_options(options.network, uri.origin_hints());
+  NodeOptions node_options =
+      make_node_options(options.network, any_free_port, uri.origin_hints());
   node_options.dht_read_only = true;
   node_options.lsd = false;
   Node node(node_options);
   const auto deadline = Clock::now() + options.timeout;
 
-  PublicKey key;
-  std::copy(room.creator.bytes.begin(), room.creator.bytes.end(), key.begin());
+  const PublicKey &key = room.creator;
   node.wait_for_dht(left_until(deadline));
   std::optional<MutableItem> item;
   while (!item && !stop_requested() && Clock::now() < deadline)

@@ -1,5 +1,5 @@
-// The creator's identity: an ed25519 key pair (libtorrent's, the same keys
-// that sign BEP 44 DHT items), kept in a key file readable only by its owner.
+// The creator's identity: an ed25519 key pair (the same keys that sign BEP 44
+// DHT items), kept in a key file readable only by its owner.
 #pragma once
 
 #include <array>
@@ -8,10 +8,7 @@
 #include <string>
 #include <string_view>
 
-#include <libtorrent/kademlia/types.hpp>
-
-// libtorrent's own short name (its config.hpp declares the same alias).
-namespace lt = libtorrent;
+#include "hlswarm/chain/ed25519.hpp"
 
 namespace hlswarm {
 
@@ -23,23 +20,20 @@ public:
   /// A new key pair from the system's random source.
   static Identity generate();
 
-  const lt::dht::public_key &public_key() const { return public_key_; }
+  const PublicKey &public_key() const { return public_key_; }
   /// 64 lowercase hex digits: the creator id as written in room URIs.
   std::string public_key_hex() const;
   const std::array<char, 32> &seed() const { return seed_; }
 
   /// The ed25519 signature of `message`.
-  lt::dht::signature sign(std::string_view message) const;
+  Signature sign(std::string_view message) const;
 
 private:
   std::array<char, 32> seed_{};
-  lt::dht::public_key public_key_;
-  lt::dht::secret_key secret_key_;
+  PublicKey public_key_{};
+  /// The seed expanded for signing (ed25519's 64-byte secret key).
+  std::array<char, 64> secret_key_{};
 };
-
-/// True if `signature` is `key`'s ed25519 signature of `message`.
-bool verify_signature(const lt::dht::public_key &key, std::string_view message,
-                      const lt::dht::signature &signature);
 
 /// $XDG_CONFIG_HOME/hlswarm/identity.key.
 std::filesystem::path default_key_path();

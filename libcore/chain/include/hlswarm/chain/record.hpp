@@ -16,16 +16,12 @@
 #include <string>
 #include <string_view>
 
-#include <libtorrent/kademlia/types.hpp>
-
-// libtorrent's own short name (its config.hpp declares the same alias).
-namespace lt = libtorrent;
-
 #include "hlswarm/base/error.hpp"
+#include "hlswarm/base/sha256.hpp"
+#include "hlswarm/chain/ed25519.hpp"
 #include "hlswarm/chain/identity.hpp"
 #include "hlswarm/chain/room.hpp"
 #include "hlswarm/chain/segment_torrent.hpp"
-#include "hlswarm/base/sha256.hpp"
 
 namespace hlswarm {
 
@@ -61,7 +57,7 @@ struct RecordFields {
 /// A signed record: its fields, its exact bytes and its id.
 struct SignedRecord {
   RecordFields fields;
-  lt::dht::signature signature;
+  Signature signature{};
   std::string bytes; ///< the canonical signed encoding
   Sha256 id{};       ///< sha256(bytes)
 

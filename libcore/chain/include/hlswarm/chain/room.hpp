@@ -9,12 +9,8 @@
 #include <utility>
 #include <vector>
 
-#include <libtorrent/kademlia/types.hpp>
-
-// libtorrent's own short name (its config.hpp declares the same alias).
-namespace lt = libtorrent;
-
 #include "hlswarm/base/error.hpp"
+#include "hlswarm/chain/ed25519.hpp"
 
 namespace hlswarm {
 
@@ -32,7 +28,7 @@ bool is_clean_utf8(std::string_view text);
 
 /// A room: whose it is and what it is called.
 struct Room {
-  lt::dht::public_key creator;
+  PublicKey creator{};
   std::string name;
   bool operator==(const Room &other) const = default;
 };
@@ -71,11 +67,5 @@ std::string percent_encode(std::string_view bytes, std::string_view keep = "");
 
 /// Decodes %XX sequences; nullopt on a '%' not followed by two hex digits.
 std::optional<std::string> percent_decode(std::string_view text);
-
-/// `key` in 64 lowercase hex digits.
-std::string public_key_hex(const lt::dht::public_key &key);
-
-/// The key written as 64 hex digits, or nullopt.
-std::optional<lt::dht::public_key> public_key_from_hex(std::string_view hex);
 
 } // namespace hlswarm

@@ -3,9 +3,9 @@
 // DHT, announces and finds room members, seeds and downloads BitTorrent v2
 // torrents (segments, chain files) and counts the bytes each one moves.
 //
-// libtorrent stays behind this header (it is a private dependency of
-// hlswarm_core); keys are plain byte arrays, the same bytes as
-// lt::dht::public_key::bytes and lt::dht::secret_key::bytes.
+// libtorrent stays behind this header (a private dependency of hlswarm::net):
+// keys and signatures are our own byte arrays (chain/ed25519.hpp), items
+// and targets are dht_item.hpp's, endpoints host_port.hpp's.
 #pragma once
 
 #include <array>
@@ -21,45 +21,11 @@
 
 #include <nlohmann/json.hpp>
 
+#include "hlswarm/chain/identity.hpp"
+#include "hlswarm/net/dht_item.hpp"
+#include "hlswarm/net/host_port.hpp"
+
 namespace hlswarm {
-
-/// An ed25519 public key (32 bytes).
-using PublicKey = std::array<char, 32>;
-/// An ed25519 secret key in libtorrent's 64-byte form.
-using SecretKey = std::array<char, 64>;
-/// An ed25519 signature.
-using ItemSignature = std::array<char, 64>;
-/// A 160-bit DHT target (what get_peers and announce_peer look up).
-using DhtTarget = std::array<char, 20>;
-
-/// BEP 44: the bencoded value of a DHT item is at most this many bytes.
-inline constexpr std::size_t max_item_value_bytes = 1000;
-
-/// A host (name, IPv4 or IPv6 address) and a port.
-struct HostPort {
-  std::string host;
-  std::uint16_t port = 0;
-  /// "host:port", "[v6]:port" for IPv6 addresses.
-  std::string to_string() const;
-  bool operator==(const HostPort &) const = default;
-};
-
-/// Parses "HOST:PORT" or "[V6]:PORT"; the port must be 1-65535 (0 too when
-/// `allow_port_zero`, for listen addresses). Throws Error(usage) naming `what`.
-HostPort parse_host_port(std::string_view text, std::string_view what,
-                         bool allow_port_zero = false);
-
-/// The public DHT routers a node bootstraps from when nothing else is given.
-std::vector<std::string> default_bootstrap_nodes();
-
-/// The bootstrap list: `given` (--bootstrap) if not empty, else
-/// HLSWARM_BOOTSTRAP (comma-separated HOST:PORT), else the public routers.
-/// Every entry is checked with parse_host_port.
-std::vector<std::string>
-choose_bootstrap_nodes(const std::vector<std::string> &given);
-
-/// True when `option` (--dht-loopback) is set or HLSWARM_DHT_LOOPBACK=1.
-bool loopback_test_mode_requested(bool option);
 
 /// How a Node is set up. Tools fill it from their command line.
 struct NodeOptions {
@@ -98,63 +64,12 @@ struct NodeOptions {
   std::chrono::seconds republish_interval{600};
 };
 
-/// A BEP 44 mutable item as read from (or put on) the DHT.
-struct MutableItem {
-  PublicKey key{};
-  std::string salt;
-  std::string value; ///< bencoded, at most max_item_value_bytes
-  std::int64_t seq = 0;
-  ItemSignature signature{};
-};
-
-/// The bytes a BEP 44 signature covers: "4:salt<n>:<salt>" (only when the
-/// salt is not empty) "3:seqi<seq>e1:v" and the bencoded value.
-std::string mutable_item_signed_bytes(std::string_view salt, std::int64_t seq,
-                                      std::string_view value);
-
-/// Signs a mutable item (libtorrent's sign_mutable_item).
-ItemSignature sign_mutable_item(std::string_view value, std::string_view salt,
-                                std::int64_t seq, const PublicKey &key,
-                                const SecretKey &secret);
-
-/// True when `secret` belongs to `key` (checked by signing and verifying).
-bool key_pair_matches(const PublicKey &key, const SecretKey &secret);
-
-/// Why an item read from the DHT is accepted or ignored.
-enum class ItemCheck {
-  ok,
-  wrong_key,      ///< not the key that was asked for
-  wrong_salt,     ///< not the salt that was asked for
-  too_large,      ///< value over max_item_value_bytes
-  not_bencoded,   ///< value is not one canonical bencoded object
-  bad_signature,  ///< signature does not verify with the key
-  older,          ///< seq lower than one already accepted
-};
-
-/// Checks an item against the key and salt that were asked for and the
-/// newest seq already accepted (`newest_seq`, -1 if none). libtorrent drops
-/// items whose signature fails; this is the same check at our level, plus
-/// the ones libtorrent cannot know (older than what we saw).
-ItemCheck check_mutable_item(const MutableItem &item, const PublicKey &key,
-                             std::string_view salt, std::int64_t newest_seq);
-
-/// Text for an ItemCheck, for log lines ("bad signature").
-std::string_view describe(ItemCheck check);
-
 /// Result of a put: the seq that was stored and on how many DHT nodes
 /// (0: nobody took it; -1: not waited for).
 struct PutResult {
   std::int64_t seq = 0;
   int stored_on = -1;
 };
-
-/// The DHT target under which members of a room announce themselves:
-/// SHA-1("hlswarm-room-v1" || public key || room name). It differs from the
-/// room head's BEP 44 target (SHA-1(public key || salt)).
-DhtTarget membership_target(const PublicKey &key, std::string_view room_name);
-
-/// 40 lowercase hex digits of a DHT target.
-std::string to_hex(const DhtTarget &target);
 
 /// A BitTorrent v2 info dict (bencoded) for one file, named by its file
 /// name, with `piece_size` bytes per piece (0: the smallest power of two
@@ -200,16 +115,15 @@ public:
 
   // ---- BEP 44 mutable items (room heads)
 
-  /// Signs and puts `value` (bencoded, canonical, at most 1000 bytes) under
-  /// (key, salt), and keeps it: it is put again every republish_interval.
-  /// seq = max(now in Unix milliseconds, last seq put or seen here + 1), and
-  /// higher still if the DHT already holds a higher one, so it only grows,
-  /// across restarts too. Waits up to `timeout` for the put to finish (0:
-  /// does not wait). Throws Error(data) for a bad value, Error(usage) when
-  /// `secret` is not the key's.
-  PutResult put_item(const PublicKey &key, const SecretKey &secret,
-                     std::string salt, std::string value,
-                     std::chrono::milliseconds timeout);
+  /// Signs `value` (bencoded, canonical, at most 1000 bytes) with
+  /// `identity` and puts it under (identity's key, salt), and keeps it: it
+  /// is put again every republish_interval. seq is next_item_seq of the
+  /// last seq put or seen here, and higher still if the DHT already holds a
+  /// higher one (item_to_put), so it only grows, across restarts too. Waits
+  /// up to `timeout` for the put to finish (0: does not wait). Throws
+  /// Error(data) for a bad value.
+  PutResult put_item(const Identity &identity, std::string salt,
+                     std::string value, std::chrono::milliseconds timeout);
 
   /// Stops re-putting the item under (key, salt).
   void forget_item(const PublicKey &key, std::string_view salt);

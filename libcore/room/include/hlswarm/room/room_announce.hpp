@@ -1,6 +1,6 @@
 // room-announce's work: open a room, serve each record's segment and the
-// whole chain the moment they exist, publish the room head; and what a
-// viewer would see of a room (status).
+// whole chain the moment they exist, publish the room head. What a viewer
+// would see of a room is room_status.hpp's.
 #pragma once
 
 #include <chrono>
@@ -11,27 +11,10 @@
 #include <vector>
 
 #include "hlswarm/base/error.hpp"
-#include "hlswarm/net/node.hpp"
 #include "hlswarm/chain/room.hpp"
+#include "hlswarm/net/network_options.hpp"
 
 namespace hlswarm {
-
-/// The network options every network program takes on its command line.
-struct NetworkOptions {
-  std::string listen = "0.0.0.0:6881";   ///< --listen IP:PORT
-  std::vector<std::string> bootstrap;    ///< --bootstrap (else the usual list)
-  /// --no-bootstrap: none at all; this node starts a private DHT that
-  /// others join through it (a creator on a LAN or one machine).
-  bool no_bootstrap = false;
-  std::vector<std::string> peers;        ///< --peer
-  bool dht_loopback = false;             ///< --dht-loopback (tests)
-  std::filesystem::path stats_file;      ///< --stats FILE
-};
-
-/// NodeOptions from the command line's: bootstrap nodes chosen
-/// (choose_bootstrap_nodes) with `extra_bootstrap` added, loopback mode.
-NodeOptions make_node_options(const NetworkOptions &network,
-                              const std::vector<std::string> &extra_bootstrap = {});
 
 /// Options of `room-announce create NAME`.
 struct CreateRoomOptions {
@@ -72,17 +55,5 @@ std::filesystem::path chain_records_path(const std::filesystem::path &store,
 /// the end record, serves for `linger`. Returns interrupted after
 /// SIGINT/SIGTERM.
 Exit announce_room(const AnnounceOptions &options, int input_fd, std::FILE *out);
-
-/// Options of `room-announce status URI`.
-struct StatusOptions {
-  std::string uri;
-  NetworkOptions network;
-  std::chrono::milliseconds timeout = std::chrono::seconds(20);
-  bool json = false;
-};
-
-/// Reads the room head, fetches the chain torrent and counts who holds each
-/// segment. Error(unavailable) when no head is found within the timeout.
-Exit room_status(const StatusOptions &options, std::FILE *out);
 
 } // namespace hlswarm
