@@ -23,17 +23,11 @@ namespace {
 
 /// 64 hex digits, folded to lower case; Error(data) naming `what` if not.
 std::string hex_key(std::string_view text, std::string_view what) {
-  std::string key(text);
-  bool good = key.size() == 64;
-  for (char &c : key) {
-    if (c >= 'A' && c <= 'F')
-      c = static_cast<char>(c - 'A' + 'a');
-    good = good && ((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'));
-  }
-  if (!good)
+  auto bytes = from_hex(text);
+  if (!bytes || bytes->size() != 32)
     throw Error(Exit::data, what,
                 fmt::format("'{}' is not 64 hexadecimal digits", text));
-  return key;
+  return to_hex(*bytes);
 }
 
 /// The file name extension kept for a segment ("ts", "m4s"...), without
@@ -62,7 +56,7 @@ constexpr const char *segment_columns =
 
 SegmentInfo read_segment(const sqlite::Statement &row, const fs::path &folder) {
   SegmentInfo info;
-  info.infohash = infohash_hex(row.blob(0));
+  info.infohash = to_hex(row.blob(0));
   info.room = row.optional_integer(1).value_or(0);
   info.seq = row.optional_integer(2).value_or(0);
   info.file = folder / segment_file_name(info.infohash, "." + row.text(3));
@@ -96,8 +90,6 @@ std::string infohash_bytes(std::string_view hex) {
     return {};
   return from_hex(hex).value_or(std::string());
 }
-
-std::string infohash_hex(std::string_view bytes) { return to_hex(bytes); }
 
 std::string segment_file_name(std::string_view infohash,
                               std::string_view extension) {
@@ -371,7 +363,7 @@ static SegmentInfo add_use(sqlite::Database &db, SegmentInfo stored,
   conflict.bind(1, room).bind(2, seq);
   if (conflict.step()) {
     auto other_id = conflict.integer(0);
-    auto other = infohash_hex(conflict.blob(1));
+    auto other = to_hex(conflict.blob(1));
     conflict.reset();
     if (other_id != segment_id)
       throw Error(Exit::data, stored.infohash,
@@ -478,7 +470,7 @@ SegmentInfo Store::add_segment(const NewSegment &segment) {
         "JOIN segments s ON s.id = u.segment WHERE u.room = ?1 AND u.seq = ?2");
     conflict.bind(1, segment.room).bind(2, segment.seq);
     if (conflict.step()) {
-      auto other = infohash_hex(conflict.blob(0));
+      auto other = to_hex(conflict.blob(0));
       conflict.reset();
       throw Error(Exit::data, infohash,
                   fmt::format("room {} already has segment {} at seq {}",
@@ -564,7 +556,7 @@ bool Store::remove_segment(RoomId room, std::int64_t seq) {
     if (!query.step())
       return false;
     auto id = query.integer(0);
-    auto infohash = infohash_hex(query.blob(1));
+    auto infohash = to_hex(query.blob(1));
     auto extension = query.text(2);
     bool last_use = query.integer(3) <= 1;
     query.reset();

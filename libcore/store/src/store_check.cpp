@@ -15,6 +15,7 @@
 #include "hlswarm/base/error.hpp"
 #include "hlswarm/base/fsutil.hpp"
 #include "hlswarm/base/signals.hpp"
+#include "hlswarm/base/text_encoding.hpp"
 #include "store_impl.hpp"
 
 namespace hlswarm {
@@ -183,7 +184,7 @@ DELETE FROM segments WHERE id NOT IN
         "WHERE NOT EXISTS (SELECT 1 FROM segment_uses u WHERE u.segment = s.id)");
     std::vector<std::pair<std::int64_t, std::string>> found;
     while (unused.step()) {
-      auto file = segment_file_name(infohash_hex(unused.blob(1)),
+      auto file = segment_file_name(to_hex(unused.blob(1)),
                                     "." + unused.text(2));
       report.problems.push_back(
           {StoreFault::unused_segment, file,
@@ -272,7 +273,7 @@ INSERT INTO segment_totals (id, segments, bytes)
       report.segments += 1;
       auto key = rows.blob(0);
       Suspect row{StoreFault::missing_file,
-                  segment_file_name(infohash_hex(key), "." + rows.text(1)), key,
+                  segment_file_name(to_hex(key), "." + rows.text(1)), key,
                   static_cast<std::uint64_t>(rows.integer(2)),
                   rows.integer(3) != 0};
       auto size = size_on_disk(impl.absolute(row.file));
@@ -335,7 +336,7 @@ INSERT INTO segment_totals (id, segments, bytes)
         if (!row.step())
           continue; // removed meanwhile
         auto bytes = static_cast<std::uint64_t>(row.integer(0));
-        bool same_file = segment_file_name(infohash_hex(suspect.infohash),
+        bool same_file = segment_file_name(to_hex(suspect.infohash),
                                            "." + row.text(1)) == suspect.file;
         row.reset();
         if (!same_file)

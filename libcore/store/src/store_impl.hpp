@@ -71,11 +71,9 @@ struct Store::Impl {
 /// to v + 1 (version 0 is the empty database).
 extern const char *const store_migrations[Store::schema_version];
 
-/// 64 hex digits as the 32 bytes they spell (the infohash column), and
-/// back (lower case). infohash_bytes returns "" for anything but 64 hex
-/// digits.
+/// 64 hex digits as the 32 bytes they spell (the infohash column), or ""
+/// for anything else; to_hex (text_encoding.hpp) gives them back.
 std::string infohash_bytes(std::string_view hex);
-std::string infohash_hex(std::string_view bytes);
 
 /// The pid in a temporary name made by temporary_name_for (".x.tmp-<pid>"
 /// with an optional "-<n>" suffix), 0 if there is none.
