@@ -18,7 +18,6 @@ int main(int argc, char **argv) {
 
   hlswarm::AnnounceOptions announce;
   hlswarm::NetworkOptions network;
-  std::string linger, timeout = "20s";
   bool listen_given = false;
   app.add_option("ROOM", announce.room,
                  "Room name, or room URI hlswarm://KEY/NAME whose KEY is "
@@ -49,10 +48,11 @@ int main(int argc, char **argv) {
                  "Write transfer statistics (JSON) to FILE every 2 s and at "
                  "exit")
       ->type_name("FILE");
-  app.add_option("--linger", linger,
-                 "After the end record keep serving for DURATION (90s, 15m; "
-                 "0: exit at once); default: until interrupted")
-      ->type_name("DURATION");
+  hlswarm::add_duration_option(
+      app, "--linger",
+      [&](std::chrono::seconds linger) { announce.linger = linger; },
+      "After the end record keep serving for DURATION (90s, 15m; 0: exit at "
+      "once); default: until interrupted");
 
   hlswarm::CreateRoomOptions create;
   CLI::App *create_command = app.add_subcommand(
@@ -72,10 +72,10 @@ int main(int argc, char **argv) {
                              "Room URI (x.pe origin hints are used)")
       ->required();
   status_command->add_flag("--json", status.json, "Print one JSON object");
-  status_command->add_option("--timeout", timeout,
-                             "Give up finding the room after DURATION "
-                             "(default 20s)")
-      ->type_name("DURATION");
+  hlswarm::add_duration_option(
+      *status_command, "--timeout",
+      [&](std::chrono::seconds timeout) { status.timeout = timeout; },
+      "Give up finding the room after DURATION (default 20s)");
   app.require_subcommand(0, 1);
   create_command->fallthrough();
   status_command->fallthrough();
@@ -91,7 +91,6 @@ int main(int argc, char **argv) {
       if (!listen_given)
         network.listen = "0.0.0.0:0";
       status.network = network;
-      status.timeout = hlswarm::parse_duration(timeout, "--timeout");
       return hlswarm::room_status(status, stdout);
     }
     if (announce.room.empty())
@@ -100,8 +99,6 @@ int main(int argc, char **argv) {
                            "'room-announce --help'");
     announce.store = tool.common().store;
     announce.network = network;
-    if (!linger.empty())
-      announce.linger = hlswarm::parse_duration(linger, "--linger");
     return hlswarm::announce_room(announce, STDIN_FILENO, stdout);
   });
 }
