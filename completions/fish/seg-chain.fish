@@ -14,6 +14,6 @@ complete -c seg-chain -n "not __fish_seen_subcommand_from $commands" -l version 
 complete -c seg-chain -s h -l help -d 'Print the options'
 complete -c seg-chain -n "__fish_seen_subcommand_from verify" -F
 complete -c seg-chain -n "__fish_seen_subcommand_from verify" -l segments -r -a '(__fish_complete_directories)' -d 'Hash each segment file in DIR'
-complete -c seg-chain -n "__fish_seen_subcommand_from verify" -l room -r -d 'Require this room (URI)'
+complete -c seg-chain -n "__fish_seen_subcommand_from verify" -l room -r -d 'Require this room (name or URI)'
 complete -c seg-chain -n "__fish_seen_subcommand_from verify" -l ended -d 'Require the end record'
 complete -c seg-chain -n "__fish_seen_subcommand_from key" -l key -r -F -d 'Key file'

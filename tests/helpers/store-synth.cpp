@@ -18,6 +18,7 @@
 
 #include "hlswarm/base/diag.hpp"
 #include "hlswarm/base/fsutil.hpp"
+#include "hlswarm/base/text_encoding.hpp"
 #include "hlswarm/store/store.hpp"
 #include "hlswarm/base/tool.hpp"
 
@@ -63,13 +64,6 @@ hlswarm::Exit refill(const std::filesystem::path &folder) {
   sqlite3_finalize(rows);
   sqlite3_close(db);
   return hlswarm::Exit::ok;
-}
-
-std::string hex_to_bytes(const std::string &hex) {
-  std::string bytes;
-  for (std::size_t i = 0; i + 1 < hex.size(); i += 2)
-    bytes += static_cast<char>(std::stoi(hex.substr(i, 2), nullptr, 16));
-  return bytes;
 }
 
 void check(int rc, sqlite3 *db, const char *what) {
@@ -136,7 +130,7 @@ hlswarm::Exit synthesise(const std::filesystem::path &folder,
     auto bytes = size(random);
     auto added = now - span + span * i / options.segments;
     sqlite3_reset(insert);
-    auto key = hex_to_bytes(infohash);
+    auto key = *hlswarm::from_hex(infohash);
     sqlite3_bind_blob(insert, 1, key.data(), static_cast<int>(key.size()), SQLITE_TRANSIENT);
     sqlite3_bind_text(insert, 4, "ts", -1, SQLITE_STATIC);
     sqlite3_bind_int64(insert, 5, bytes);

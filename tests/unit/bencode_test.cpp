@@ -3,7 +3,6 @@
 #include <gtest/gtest.h>
 
 #include "hlswarm/base/error.hpp"
-#include "hlswarm/base/text_encoding.hpp"
 
 using namespace hlswarm;
 using namespace hlswarm::bencode;
@@ -66,20 +65,4 @@ TEST(Bencode, ReportsWrongTypes) {
   Value value = decode("i5e", "t");
   EXPECT_THROW(value.string("field"), Error);
   EXPECT_EQ(value.integer("field"), 5);
-}
-
-TEST(TextEncoding, HexAndBase64HaveOneSpelling) {
-  EXPECT_EQ(to_hex(std::string("\x00\xab\xff", 3)), "00abff");
-  EXPECT_EQ(from_hex("00ABff"), std::string("\x00\xab\xff", 3));
-  EXPECT_FALSE(from_hex("abc"));
-  EXPECT_FALSE(from_hex("zz"));
-  for (std::string bytes : {"", "f", "fo", "foo", "foob", "fooba", "foobar"})
-    EXPECT_EQ(from_base64(to_base64(bytes)), bytes);
-  EXPECT_EQ(to_base64("foobar"), "Zm9vYmFy");
-  EXPECT_EQ(to_base64("fo"), "Zm8=");
-  EXPECT_FALSE(from_base64("Zm9="));  // stray bits in the last character
-  EXPECT_FALSE(from_base64("Zm8"));   // padding missing
-  EXPECT_FALSE(from_base64("Zm 8="));
-  EXPECT_FALSE(from_base64("Zm8=Zm8="));
-  EXPECT_FALSE(from_base64("===="));
 }

@@ -2,14 +2,12 @@
 
 #include <fstream>
 #include <sstream>
-#include <unistd.h>
 
 #include <gtest/gtest.h>
 
 #include "record_fixtures.hpp"
 
 #include "hlswarm/base/jsonl.hpp"
-#include "hlswarm/base/line_input.hpp"
 #include "hlswarm/base/text_encoding.hpp"
 #include "temp_folder.hpp"
 
@@ -173,20 +171,4 @@ TEST(ChainRead, NamesTheFirstBrokenLineAndSeq) {
   ChainSummary summary = read_chain(render_chain_line(a, path_for(a)) + "\npartial", "x");
   EXPECT_EQ(summary.records, 1u);
   EXPECT_EQ(summary.torn_bytes, 7u);
-}
-
-TEST(LineInput, SplitsLinesAcrossReadsAndKeepsAnUnterminatedLast) {
-  int fds[2];
-  ASSERT_EQ(::pipe(fds), 0);
-  std::string text = "one\n\ntwo\nthree";
-  ASSERT_EQ(::write(fds[1], text.data(), text.size()), static_cast<ssize_t>(text.size()));
-  ::close(fds[1]);
-  LineInput input(fds[0], "pipe");
-  EXPECT_EQ(input.next(), "one");
-  EXPECT_EQ(input.next(), "");
-  EXPECT_EQ(input.next(), "two");
-  EXPECT_EQ(input.next(), "three");
-  EXPECT_EQ(input.next(), std::nullopt);
-  EXPECT_EQ(input.line_number(), 4u);
-  ::close(fds[0]);
 }

@@ -117,13 +117,3 @@ TEST(RoomUri, TellsUrisFromNames) {
   EXPECT_FALSE(looks_like_uri("my room"));
   EXPECT_FALSE(looks_like_uri("a/b: c"));
 }
-
-TEST(PercentEncoding, DecodesWhatItEncodes) {
-  std::string all;
-  for (int c = 0; c < 256; ++c)
-    all += static_cast<char>(c);
-  EXPECT_EQ(percent_decode(percent_encode(all)), all);
-  EXPECT_EQ(percent_encode("a b"), "a%20b");
-  EXPECT_FALSE(percent_decode("%"));
-  EXPECT_FALSE(percent_decode("%4"));
-}

@@ -21,7 +21,6 @@ int main(int argc, char **argv) {
   hlswarm::AnnounceOptions announce;
   // One set of network options, given before or after "status".
   hlswarm::NetworkOptions network;
-  std::string linger, timeout = "20s";
   app.add_option("ROOM", announce.room,
                  "Room name, or room URI hlswarm://KEY/NAME whose KEY is "
                  "this creator's");
@@ -30,10 +29,11 @@ int main(int argc, char **argv) {
                  "identity.key, created on first use)")
       ->type_name("FILE");
   hlswarm::add_network_options(app, network, hlswarm::default_listen);
-  app.add_option("--linger", linger,
-                 "After the end record keep serving for DURATION (90s, 15m; "
-                 "0: exit at once); default: until interrupted")
-      ->type_name("DURATION");
+  hlswarm::add_duration_option(
+      app, "--linger",
+      [&](std::chrono::seconds linger) { announce.linger = linger; },
+      "After the end record keep serving for DURATION (90s, 15m; 0: exit at "
+      "once); default: until interrupted");
 
   hlswarm::CreateRoomOptions create;
   CLI::App *create_command = app.add_subcommand(
@@ -53,10 +53,10 @@ int main(int argc, char **argv) {
                              "Room URI (x.pe origin hints are used)")
       ->required();
   status_command->add_flag("--json", status.json, "Print one JSON object");
-  status_command->add_option("--timeout", timeout,
-                             "Give up finding the room after DURATION "
-                             "(default 20s)")
-      ->type_name("DURATION");
+  hlswarm::add_duration_option(
+      *status_command, "--timeout",
+      [&](std::chrono::seconds timeout) { status.timeout = timeout; },
+      "Give up finding the room after DURATION (default 20s)");
   hlswarm::add_network_options(*status_command, network, hlswarm::any_free_port);
   app.require_subcommand(0, 1);
   create_command->fallthrough();
@@ -70,7 +70,6 @@ int main(int argc, char **argv) {
     }
     if (*status_command) {
       status.network = network;
-      status.timeout = hlswarm::parse_duration(timeout, "--timeout");
       return hlswarm::room_status(status, stdout);
     }
     if (announce.room.empty())
@@ -79,8 +78,6 @@ int main(int argc, char **argv) {
                            "'room-announce --help'");
     announce.store = tool.common().store;
     announce.network = network;
-    if (!linger.empty())
-      announce.linger = hlswarm::parse_duration(linger, "--linger");
     return hlswarm::announce_room(announce, STDIN_FILENO, stdout);
   });
 }

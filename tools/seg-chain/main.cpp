@@ -48,8 +48,9 @@ int main(int argc, char **argv) {
       ->type_name("DIR");
   verify_command
       ->add_option("--room", verify.room,
-                   "Require the chain to be this room (a room URI)")
-      ->type_name("URI");
+                   "Require the chain to be this room: a room URI, or a room "
+                   "name of this creator (--key)")
+      ->type_name("ROOM");
   verify_command->add_flag("--ended", verify.require_end,
                            "Require the end record (a finished broadcast "
                            "cut short fails)");
@@ -75,6 +76,7 @@ int main(int argc, char **argv) {
     if (*verify_command) {
       if (!segments.empty())
         verify.segments = segments;
+      verify.key_file = key;
       return hlswarm::verify_chain(verify, stdout);
     }
     if (*key_command)

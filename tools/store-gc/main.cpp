@@ -24,15 +24,14 @@ int main(int argc, char **argv) {
   tool.add_store_option();
   auto &app = tool.app();
   hlswarm::StoreGcOptions options;
-  std::string max_size, max_idle;
-  auto *max_size_option = app.add_option("--max-size", max_size,
-                 "Keep at most SIZE of segments (500M, 20G; K/M/G/T are "
-                 "powers of 1024); least recently requested go first")
-      ->type_name("SIZE");
-  auto *max_idle_option = app.add_option("--max-idle", max_idle,
-                 "Remove segments nobody asked for within AGE (36h, 14d); "
-                 "followed creators are exempt")
-      ->type_name("AGE");
+  auto *max_size_option = hlswarm::add_size_option(
+      app, "--max-size", [&](std::uint64_t bytes) { options.max_size = bytes; },
+      "Keep at most SIZE of segments (500M, 20G; K/M/G/T are powers of "
+      "1024, B bytes); least recently requested go first");
+  auto *max_idle_option = hlswarm::add_duration_option(
+      app, "--max-idle", [&](std::chrono::seconds age) { options.max_idle = age; },
+      "Remove segments nobody asked for within AGE (36h, 14d); followed "
+      "creators are exempt")->type_name("AGE");
   auto *dry_run = app.add_flag("-n,--dry-run", options.dry_run,
                                "List what would be removed; change nothing");
   auto *json = app.add_flag("--json", options.json,
@@ -73,12 +72,6 @@ int main(int argc, char **argv) {
     if (options.deep && !options.check && !options.repair)
       throw hlswarm::Error(hlswarm::Exit::usage, "--deep",
                            "needs --check or --repair");
-    // Given (on the command line or in the config file) but empty is an
-    // error too, not "no quota".
-    if (max_size_option->count() > 0)
-      options.max_size = hlswarm::parse_size(max_size, "--max-size");
-    if (max_idle_option->count() > 0)
-      options.max_idle = hlswarm::parse_duration(max_idle, "--max-idle");
     return hlswarm::store_gc(options);
   });
 }

@@ -74,15 +74,17 @@ bool LineInput::fill() {
 std::optional<std::string> LineInput::next() {
   for (;;) {
     auto newline = buffer_.find('\n');
+    // Whether or not its end has arrived: a long line's newline may come
+    // in the read after the one that passed the limit.
+    if ((newline == std::string::npos ? buffer_.size() : newline) > max_line_bytes)
+      throw Error(Exit::data, source_ + ":" + std::to_string(line_number_ + 1),
+                  "line longer than 64 KiB");
     if (newline != std::string::npos) {
       std::string line = buffer_.substr(0, newline);
       buffer_.erase(0, newline + 1);
       ++line_number_;
       return line;
     }
-    if (buffer_.size() > max_line_bytes)
-      throw Error(Exit::data, source_ + ":" + std::to_string(line_number_ + 1),
-                  "line longer than 64 KiB");
     if (eof_ || drain_expired_ || !fill()) {
       if (drain_expired_ || buffer_.empty())
         return std::nullopt;

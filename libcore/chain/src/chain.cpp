@@ -16,8 +16,6 @@
 namespace hlswarm {
 namespace {
 
-std::string hex(const Sha256 &digest) { return to_hex(digest_bytes(digest)); }
-
 std::string seconds_text(std::int64_t us) {
   return fmt::format("{}.{:06}", us / 1000000, us % 1000000);
 }
@@ -59,13 +57,14 @@ std::string render_chain_line(const SignedRecord &record,
   const RecordFields &f = record.fields;
   std::string line = fmt::format(
       R"({{"v":{},"seq":{},"id":"{}","prev":{},"room":{})", chain_line_version,
-      f.seq, hex(record.id), f.prev ? "\"" + hex(*f.prev) + "\"" : "null",
+      f.seq, to_hex(digest_bytes(record.id)),
+      f.prev ? "\"" + to_hex(digest_bytes(*f.prev)) + "\"" : "null",
       json_string(format_room_uri(f.room)));
   if (!f.end) {
     line += fmt::format(
         R"(,"start":{},"duration":{},"bytes":{},"infohash":"{}","path":{},"end":false)",
         seconds_text(f.start_us), seconds_text(f.duration_us), f.size,
-        hex(record.infohash()), json_string(path));
+        to_hex(digest_bytes(record.infohash())), json_string(path));
     if (f.discontinuity)
       line += R"(,"discontinuity":true)";
   } else {

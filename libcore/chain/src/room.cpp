@@ -12,38 +12,6 @@ namespace {
 
 constexpr std::string_view scheme = "hlswarm://";
 
-bool is_unreserved(unsigned char c) {
-  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
-         (c >= '0' && c <= '9') || c == '-' || c == '.' || c == '_' ||
-         c == '~';
-}
-
-// Decodes one UTF-8 sequence at `at`; returns the code point and advances,
-// or -1 for anything RFC 3629 forbids (overlong, surrogate, > U+10FFFF).
-long next_code_point(std::string_view text, std::size_t &at) {
-  auto byte = [&](std::size_t i) {
-    return static_cast<unsigned char>(text[i]);
-  };
-  unsigned char first = byte(at);
-  int length = first < 0x80 ? 1 : (first >> 5) == 6 ? 2 : (first >> 4) == 14 ? 3
-                                  : (first >> 3) == 30 ? 4 : 0;
-  if (length == 0 || at + static_cast<std::size_t>(length) > text.size())
-    return -1;
-  long point = length == 1 ? first : first & (0x7f >> length);
-  for (int k = 1; k < length; ++k) {
-    unsigned char next = byte(at + static_cast<std::size_t>(k));
-    if ((next & 0xc0) != 0x80)
-      return -1;
-    point = point << 6 | (next & 0x3f);
-  }
-  static constexpr long smallest[] = {0, 0, 0x80, 0x800, 0x10000};
-  if (point < smallest[length] || point > 0x10ffff ||
-      (point >= 0xd800 && point <= 0xdfff))
-    return -1;
-  at += static_cast<std::size_t>(length);
-  return point;
-}
-
 bool valid_endpoint(std::string_view text) {
   auto colon = text.rfind(':');
   if (colon == std::string_view::npos || colon == 0)
@@ -77,15 +45,6 @@ std::optional<std::string> room_name_problem(std::string_view name) {
   return std::nullopt;
 }
 
-bool is_clean_utf8(std::string_view text) {
-  for (std::size_t at = 0; at < text.size();) {
-    long point = next_code_point(text, at);
-    if (point < 0 || point < 0x20 || (point >= 0x7f && point <= 0x9f))
-      return false;
-  }
-  return true;
-}
-
 std::vector<std::string> RoomUri::origin_hints() const {
   std::vector<std::string> hints;
   for (const auto &[key, value] : parameters)
@@ -99,34 +58,6 @@ bool looks_like_uri(std::string_view text) {
   std::transform(prefix.begin(), prefix.end(), prefix.begin(),
                  [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
   return prefix == "hlswarm:" || text.find("://") != std::string_view::npos;
-}
-
-std::string percent_encode(std::string_view bytes, std::string_view keep) {
-  std::string text;
-  for (unsigned char c : bytes) {
-    if (is_unreserved(c) || keep.find(static_cast<char>(c)) != keep.npos)
-      text += static_cast<char>(c);
-    else
-      text += fmt::format("%{:02X}", c);
-  }
-  return text;
-}
-
-std::optional<std::string> percent_decode(std::string_view text) {
-  std::string bytes;
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    if (text[i] != '%') {
-      bytes += text[i];
-      continue;
-    }
-    auto byte = i + 2 < text.size() ? from_hex(text.substr(i + 1, 2))
-                                    : std::nullopt;
-    if (!byte)
-      return std::nullopt;
-    bytes += *byte;
-    i += 2;
-  }
-  return bytes;
 }
 
 RoomUri parse_room_uri(std::string_view text, Exit code) {

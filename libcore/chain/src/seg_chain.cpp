@@ -142,6 +142,44 @@ private:
   RoomId room_ = 0;
 };
 
+// A room name from the command line: Error(usage) unless it can be one.
+void check_room_name_argument(const std::string &text) {
+  if (auto problem = room_name_problem(text))
+    throw Error(Exit::usage, fmt::format("room '{}'", text), *problem);
+}
+
+// verify's --room: a room URI, of any creator, or a room name of the
+// creator whose key file is `key_file` (read, never created: verifying
+// must not make a key).
+Room room_to_verify(const std::string &text,
+                    const std::optional<std::filesystem::path> &key_file) {
+  if (looks_like_uri(text))
+    return parse_room_uri(text, Exit::usage).room;
+  check_room_name_argument(text);
+  try {
+    return Room{open_identity(key_file.value_or(default_key_path()), false)
+                    .public_key(),
+                text};
+  } catch (const Error &e) {
+    if (e.code() != Exit::no_input)
+      throw;
+    throw Error(e.code(), e.subject(),
+                e.reason() + " (a room name is a room of this key's creator; "
+                             "give the room URI for another creator's room)");
+  }
+}
+
+// verify's --segments: the folder must exist, or every segment would be
+// reported missing as if the chain were wrong.
+void check_segments_folder(const std::filesystem::path &folder) {
+  std::error_code ec;
+  auto status = std::filesystem::status(folder, ec);
+  if (!std::filesystem::exists(status))
+    throw Error(Exit::no_input, folder.string(), "no such folder (--segments)");
+  if (!std::filesystem::is_directory(status))
+    throw Error(Exit::no_input, folder.string(), "not a folder (--segments)");
+}
+
 } // namespace
 
 Room room_from_argument(const std::string &text, const Identity &identity) {
@@ -155,8 +193,7 @@ Room room_from_argument(const std::string &text, const Identity &identity) {
                               identity.public_key_hex()));
     return uri.room;
   }
-  if (auto problem = room_name_problem(text))
-    throw Error(Exit::usage, fmt::format("room '{}'", text), *problem);
+  check_room_name_argument(text);
   return Room{identity.public_key(), text};
 }
 
@@ -305,7 +342,9 @@ Exit verify_chain(const VerifyOptions &options, std::FILE *out) {
   const std::string subject = from_stdin ? "stdin" : options.chain.string();
   std::optional<Room> expected;
   if (options.room)
-    expected = parse_room_uri(*options.room, Exit::usage).room;
+    expected = room_to_verify(*options.room, options.key_file);
+  if (options.segments)
+    check_segments_folder(*options.segments);
   std::string content;
   if (from_stdin) { // seg-chain ROOM | seg-chain verify -
     std::ostringstream buffer;

@@ -18,17 +18,11 @@ namespace hlswarm {
 namespace fs = std::filesystem;
 
 std::string hex_key(std::string_view text, std::string_view what) {
-  std::string key(text);
-  bool good = key.size() == 64;
-  for (char &c : key) {
-    if (c >= 'A' && c <= 'F')
-      c = static_cast<char>(c - 'A' + 'a');
-    good = good && ((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'));
-  }
-  if (!good)
+  auto bytes = from_hex(text);
+  if (!bytes || bytes->size() != 32)
     throw Error(Exit::data, what,
                 fmt::format("'{}' is not 64 hexadecimal digits", text));
-  return key;
+  return to_hex(*bytes);
 }
 
 
@@ -37,8 +31,6 @@ std::string infohash_bytes(std::string_view hex) {
     return {};
   return from_hex(hex).value_or(std::string());
 }
-
-std::string infohash_hex(std::string_view bytes) { return to_hex(bytes); }
 
 long temporary_owner_pid(const std::string &file_name) {
   auto at = file_name.rfind(".tmp-");

@@ -313,7 +313,7 @@ void StoreChecker::check_unused_segments() {
   std::vector<std::pair<std::int64_t, std::string>> found;
   while (unused.step()) {
     auto file =
-        segment_file_name(infohash_hex(unused.blob(1)), "." + unused.text(2));
+        segment_file_name(to_hex(unused.blob(1)), "." + unused.text(2));
     report_.problems.push_back(
         {StoreFault::unused_segment, file,
          fmt::format("{} bytes, no room uses it", unused.integer(3)), false,
@@ -400,7 +400,7 @@ void StoreChecker::scan_rows(std::vector<Suspect> &suspects) {
     report_.segments += 1;
     auto key = rows.blob(0);
     Suspect row{StoreFault::missing_file,
-                segment_file_name(infohash_hex(key), "." + rows.text(1)), key,
+                segment_file_name(to_hex(key), "." + rows.text(1)), key,
                 static_cast<std::uint64_t>(rows.integer(2)),
                 rows.integer(3) != 0};
     auto size = size_on_disk(impl_.absolute(row.file));
@@ -473,7 +473,7 @@ void StoreChecker::hash_files(std::vector<Suspect> &suspects) {
       after = query.integer(0);
       auto key = query.blob(1);
       rows.push_back({StoreFault::corrupt_file,
-                      segment_file_name(infohash_hex(key), "." + query.text(2)),
+                      segment_file_name(to_hex(key), "." + query.text(2)),
                       key, static_cast<std::uint64_t>(query.integer(3)),
                       query.integer(4) != 0});
       records.push_back(query.is_null(5) ? std::nullopt
@@ -531,7 +531,7 @@ void StoreChecker::confirm(const std::vector<Suspect> &suspects) {
         if (!row.step())
           continue; // removed meanwhile
         auto bytes = static_cast<std::uint64_t>(row.integer(0));
-        bool same_file = segment_file_name(infohash_hex(suspect.infohash),
+        bool same_file = segment_file_name(to_hex(suspect.infohash),
                                            "." + row.text(1)) == suspect.file;
         row.reset();
         if (!same_file)

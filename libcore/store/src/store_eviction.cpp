@@ -27,6 +27,7 @@
 
 #include "hlswarm/base/error.hpp"
 #include "hlswarm/base/signals.hpp"
+#include "hlswarm/base/text_encoding.hpp"
 #include "store_impl.hpp"
 
 namespace hlswarm {
@@ -363,7 +364,7 @@ private:
       Candidate candidate;
       candidate.id = cursor_id_;
       auto &e = candidate.eviction;
-      e.infohash = infohash_hex(query.blob(1));
+      e.infohash = to_hex(query.blob(1));
       candidate.file = segment_file_name(e.infohash, "." + query.text(2));
       e.bytes = static_cast<std::uint64_t>(query.integer(3));
       e.last_used = cursor_used_;

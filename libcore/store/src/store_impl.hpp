@@ -10,6 +10,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "hlswarm/base/text_encoding.hpp"
 #include "hlswarm/store/store.hpp"
 #include "sqlite.hpp"
 
@@ -76,11 +77,9 @@ extern const char *const store_migrations[Store::schema_version];
 /// 64 hex digits, folded to lower case; Error(data) naming `what` if not.
 std::string hex_key(std::string_view text, std::string_view what);
 
-/// 64 hex digits as the 32 bytes they spell (the infohash column), and
-/// back (lower case). infohash_bytes returns "" for anything but 64 hex
-/// digits.
+/// 64 hex digits as the 32 bytes they spell (the infohash column); ""
+/// for anything else. The way back is base's to_hex.
 std::string infohash_bytes(std::string_view hex);
-std::string infohash_hex(std::string_view bytes);
 
 /// The pid in a temporary name made by temporary_name_for (".x.tmp-<pid>"
 /// with an optional "-<n>" suffix), 0 if there is none.

@@ -55,7 +55,7 @@ bool Store::remove_segment(RoomId room, std::int64_t seq) {
     if (!query.step())
       return false;
     auto id = query.integer(0);
-    auto infohash = infohash_hex(query.blob(1));
+    auto infohash = to_hex(query.blob(1));
     auto extension = query.text(2);
     bool last_use = query.integer(3) <= 1;
     query.reset();

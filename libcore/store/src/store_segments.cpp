@@ -38,7 +38,7 @@ constexpr const char *segment_columns =
 
 SegmentInfo read_segment(const sqlite::Statement &row, const fs::path &folder) {
   SegmentInfo info;
-  info.infohash = infohash_hex(row.blob(0));
+  info.infohash = to_hex(row.blob(0));
   info.room = row.optional_integer(1).value_or(0);
   info.seq = row.optional_integer(2).value_or(0);
   info.file = folder / segment_file_name(info.infohash, "." + row.text(3));
@@ -67,7 +67,7 @@ static SegmentInfo add_use(sqlite::Database &db, SegmentInfo stored,
   conflict.bind(1, room).bind(2, seq);
   if (conflict.step()) {
     auto other_id = conflict.integer(0);
-    auto other = infohash_hex(conflict.blob(1));
+    auto other = to_hex(conflict.blob(1));
     conflict.reset();
     if (other_id != segment_id)
       throw Error(Exit::data, stored.infohash,
@@ -166,7 +166,7 @@ SegmentInfo Store::add_segment(const NewSegment &segment) {
         "JOIN segments s ON s.id = u.segment WHERE u.room = ?1 AND u.seq = ?2");
     conflict.bind(1, segment.room).bind(2, segment.seq);
     if (conflict.step()) {
-      auto other = infohash_hex(conflict.blob(0));
+      auto other = to_hex(conflict.blob(0));
       conflict.reset();
       throw Error(Exit::data, infohash,
                   fmt::format("room {} already has segment {} at seq {}",

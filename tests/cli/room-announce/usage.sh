@@ -22,6 +22,29 @@ run 64 room-announce r --listen nowhere "${net[@]:2}"
 expect_err "listen address"
 run 64 room-announce r --linger soon "${net[@]}" </dev/null
 expect_err "--linger"
+# Durations past 3650d overflowed the clock: --linger 1000000d exited at
+# once while saying it served, status --timeout 106752d gave up in 60 ms.
+run 64 room-announce r --linger 1000000d "${net[@]}" </dev/null
+expect_err "^room-announce: error: --linger: '1000000d' is out of range \(at most 3650d\)$"
+expect_empty_out
+run 64 room-announce status "hlswarm://$(printf '%064d' 0)/x" --timeout 106752d "${net[@]}"
+expect_err "^room-announce: error: --timeout: '106752d' is out of range \(at most 3650d\)$"
+# ...also from the config file, where the key of a subcommand's option is
+# in its section; the message names the file and line.
+mkdir -p "$XDG_CONFIG_HOME/hlswarm"
+config=$XDG_CONFIG_HOME/hlswarm/config.toml
+printf 'linger = "90s"\n[status]\ntimeout = "106752d"\n' >"$config"
+run 64 room-announce status "hlswarm://$(printf '%064d' 0)/x" "${net[@]}"
+expect_err "^room-announce: error: $config line 3: timeout: '106752d' is out of range \(at most 3650d\)$"
+# A broken config file: every command fails naming it, but not --help.
+printf '[status\n' >"$config"
+run 64 room-announce create r
+expect_err "^room-announce: error: $config line 1: a section needs a '\]' after its name$"
+run 0 room-announce status --help
+expect_out "--timeout"
+run 0 room-announce --version
+expect_out '^room-announce \(hlswarm\) '
+rm "$config"
 run 64 room-announce r --bogus
 
 # create: the URI is the only line on stdout; again is the same room; the

@@ -83,6 +83,31 @@ cp "$T/other.chain" "$T/bad.chain"
 broken "other creator" "line 1, seq 0: the chain is room" \
   --room "$(head -n 1 "$T/good.chain" | jq -r .room)"
 
+# --room takes a room name, as seg-chain ROOM does (a room of this key's
+# creator), or a room URI (of any creator).
+run 0 seg-chain verify "$T/good.chain" --room room
+run 0 seg-chain verify "$T/good.chain" --room "$(head -n 1 "$T/good.chain" | jq -r .room)"
+run 0 seg-chain verify "$T/other.chain" --room "$(head -n 1 "$T/other.chain" | jq -r .room)"
+run 0 seg-chain verify "$T/other.chain" --room room --key "$T/other.key"
+cp "$T/good.chain" "$T/bad.chain"
+broken "other name" "line 1, seq 0: the chain is room hlswarm://[0-9a-f]{64}/room, not hlswarm://[0-9a-f]{64}/other%20room" \
+  --room "other room"
+cp "$T/other.chain" "$T/bad.chain"
+broken "same name, other creator" "line 1, seq 0: the chain is room" --room room
+run 64 seg-chain verify "$T/good.chain" --room " room"
+expect_err "room ' room': a room name cannot start or end with a space"
+run 64 seg-chain verify "$T/good.chain" --room "hlswarm://nokey/room"
+run 66 seg-chain verify "$T/good.chain" --room room --key "$T/missing.key"
+expect_err "missing.key: no such file or directory \(a room name is a room of this key's creator"
+[ ! -e "$T/missing.key" ] || fail "verify created a key file"
+
+# A --segments folder that is not there is missing input (66), not a chain
+# whose segments are all missing (65).
+run 66 seg-chain verify "$T/good.chain" --segments "$T/no-such-folder"
+expect_err "^seg-chain: error: $T/no-such-folder: no such folder \(--segments\)$"
+run 66 seg-chain verify "$T/good.chain" --segments "$T/good.chain"
+expect_err "good.chain: not a folder \(--segments\)$"
+
 # Truncated: a torn last line, a line missing in the middle, the first
 # line missing, the end record missing (caught with --ended).
 head -c -40 "$T/good.chain" > "$T/bad.chain"

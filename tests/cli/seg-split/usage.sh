@@ -49,6 +49,19 @@ printf 'duration = 2\nname = "c%%d.ts"\n' >"$T/config.toml"
 HLSWARM_CONFIG=$T/config.toml run 0 seg-split -o "$T/segs" "$T/in.mp4"
 expect_eq "$(grep -c '"seq"' "$T/out")" 2 "segments with duration = 2 from the config"
 [ -f "$T/segs/c1.ts" ] || fail "name from the config not used"
+# A value from the config file that its option refuses names the file and
+# line, not --duration; a broken file does not stop --help or --version.
+printf 'name = "c%%d.ts"\nduration = 0\n' >"$T/config.toml"
+HLSWARM_CONFIG=$T/config.toml run 64 seg-split -o "$T/segs" "$T/in.mp4"
+expect_err "^seg-split: error: $T/config.toml line 2: duration: must be a positive number of seconds, got '0'$"
+HLSWARM_CONFIG=$T/config.toml run 0 seg-split -d 2 -o "$T/segs2" "$T/in.mp4"
+printf 'duration 2\n' >"$T/config.toml"
+HLSWARM_CONFIG=$T/config.toml run 64 seg-split -o "$T/segs" "$T/in.mp4"
+expect_err "^seg-split: error: $T/config.toml line 1: not a 'key = value' line$"
+HLSWARM_CONFIG=$T/config.toml run 0 seg-split --help
+expect_out "--duration"
+HLSWARM_CONFIG=$T/config.toml run 0 seg-split --version
+expect_out '^seg-split \(hlswarm\) '
 
 # A reader that goes away is an error (exit 74), not a silent loss; like a
 # program killed by SIGPIPE, seg-split says nothing about it, since the

@@ -19,20 +19,20 @@ fingerprint() { (cd "$S" && find . -type f ! -name 'store.db-*' -print0 | sort -
 before=$(fingerprint)
 
 # --dry-run lists, changes nothing (database and files byte-identical).
-run 0 store-gc --store "$S" --max-size "$quota" --dry-run --json
+run 0 store-gc --store "$S" --max-size "${quota}B" --dry-run --json
 expect_eq "$(fingerprint)" "$before" "store after --dry-run"
 tail -n1 "$T/out" | jq -e '.v == 1 and .end == true and .dry_run == true' >/dev/null ||
   fail "no dry-run summary line"
 listed=$(grep -c '"infohash"' "$T/out" || true)
 [ "$listed" -gt 0 ] || fail "dry run listed nothing"
 jq -r 'select(.infohash) | .infohash' "$T/out" >"$T/dry"
-run 0 store-gc --store "$S" --max-size "$quota" --dry-run
+run 0 store-gc --store "$S" --max-size "${quota}B" --dry-run
 expect_out '^would remove [0-9a-f]{64} '
 expect_out "^would remove $listed segments"
 expect_eq "$(fingerprint)" "$before" "store after a human --dry-run"
 
 # The real run removes exactly what the dry run listed.
-run 0 store-gc --store "$S" --max-size "$quota" --json
+run 0 store-gc --store "$S" --max-size "${quota}B" --json
 jq -e -s '[.[] | select(.infohash)] | length > 0 and all(.v == 1 and (.bytes | type) == "number" and .reason == "size" and .dry_run == false and (.room | type) == "string")' "$T/out" >/dev/null ||
   fail "bad JSON eviction lines"
 jq -r 'select(.infohash) | .infohash' "$T/out" >"$T/real"

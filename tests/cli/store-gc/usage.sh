@@ -16,21 +16,54 @@ for bad in 12X -5M G 1e30T ""; do
   expect_err "^store-gc: error: --max-size: '.*' is not a size"
   expect_empty_out
 done
+# A size without a unit once meant bytes: --max-size 20 emptied a store.
+for bare in 20 4096 1.5; do
+  run 64 store-gc --max-size "$bare" --store "$T/never"
+  expect_err "^store-gc: error: --max-size: '$bare' has no unit: say ${bare}G"
+  expect_empty_out
+done
+run 64 store-gc --max-size 16777216T
+expect_err "^store-gc: error: --max-size: '16777216T' is out of range \(at most 16777215T\)$"
 for bad in 14x 1h30 -3d ""; do
   run 64 store-gc --max-idle "$bad"
   expect_err "^store-gc: error: --max-idle: '.*' is not a duration"
 done
+run 64 store-gc --max-idle 106752d
+expect_err "^store-gc: error: --max-idle: '106752d' is out of range \(at most 3650d\)$"
 run 64 store-gc --no-such-option
 expect_err "^store-gc: error: "
 run 64 store-gc --check --dry-run
 run 64 store-gc --repair --dry-run
 
-# A bad value in the config file is a usage error too.
+# The config file: a bad value is a usage error naming the file, the line
+# and the key (not --max-size, which was not given); a line that is not
+# TOML too; --help and --version work whatever the file holds.
 mkdir -p "$XDG_CONFIG_HOME/hlswarm"
-echo 'max-size = "lots"' >"$XDG_CONFIG_HOME/hlswarm/config.toml"
+config=$XDG_CONFIG_HOME/hlswarm/config.toml
+printf '# quota\nmax-size = "lots"\n' >"$config"
 run 64 store-gc
-expect_err "--max-size: 'lots' is not a size"
-rm "$XDG_CONFIG_HOME/hlswarm/config.toml"
+expect_err "^store-gc: error: $config line 2: max-size: 'lots' is not a size"
+printf 'max-idle = "14d"\nmax-size = 20   # meant 20G\n' >"$config"
+run 64 store-gc --store "$T/never"
+expect_err "^store-gc: error: $config line 2: max-size: '20' has no unit: say 20G"
+if grep -q -- "--max-size" "$T/err"; then fail "blames --max-size for the config file"; fi
+run 0 store-gc --max-size 1G --store "$T/never"   # the command line wins
+printf 'max-idle = 1000000d\n' >"$config"
+run 64 store-gc
+expect_err "^store-gc: error: $config line 1: max-idle: '1000000d' is out of range \(at most 3650d\)$"
+printf 'store = "/srv/hlswarm"\nthis line is not toml\n' >"$config"
+run 64 store-gc
+expect_err "^store-gc: error: $config line 2: not a 'key = value' line$"
+run 0 store-gc --help
+expect_out "--max-size"
+run 0 store-gc --version
+expect_out '^store-gc \(hlswarm\) '
+run 0 store-gc --max-size lots --help            # help wins over a bad value
+expect_out "--max-size"
+rm "$config"
+HLSWARM_CONFIG=$T/missing.toml run 66 store-gc
+expect_err "^store-gc: error: $T/missing.toml: no such config file \(from HLSWARM_CONFIG\)$"
+HLSWARM_CONFIG=$T/missing.toml run 0 store-gc --help
 
 # No store yet: nothing to prune (cron must not fail), but nothing to check.
 run 0 store-gc --max-size 1G

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "hlswarm/base/error.hpp"
+#include "hlswarm/base/text_encoding.hpp" // room names are percent-encoded
 #include "hlswarm/chain/ed25519.hpp"
 
 namespace hlswarm {
@@ -21,10 +22,6 @@ inline constexpr std::size_t max_room_name_bytes = 64;
 /// Why `name` cannot be a room name, or nullopt if it can: it must be
 /// 1-64 bytes of valid UTF-8 without control characters (Unicode Cc).
 std::optional<std::string> room_name_problem(std::string_view name);
-
-/// True if `text` is valid UTF-8 (RFC 3629: no overlong forms, surrogates
-/// or code points above U+10FFFF) without control characters (Unicode Cc).
-bool is_clean_utf8(std::string_view text);
 
 /// A room: whose it is and what it is called.
 struct Room {
@@ -60,12 +57,5 @@ RoomUri parse_room_uri(std::string_view text, Exit code = Exit::usage);
 /// then "?k=v&..." if there are parameters (values keep ':' as is).
 std::string format_room_uri(const RoomUri &uri);
 std::string format_room_uri(const Room &room);
-
-/// Every byte but the RFC 3986 unreserved ones as %XX (uppercase hex).
-/// Also names a room's files on disk: the result is a valid file name.
-std::string percent_encode(std::string_view bytes, std::string_view keep = "");
-
-/// Decodes %XX sequences; nullopt on a '%' not followed by two hex digits.
-std::optional<std::string> percent_decode(std::string_view text);
 
 } // namespace hlswarm

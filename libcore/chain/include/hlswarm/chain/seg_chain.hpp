@@ -46,13 +46,20 @@ Exit chain_segments(const ChainOptions &options, int input_fd, std::FILE *out);
 struct VerifyOptions {
   std::filesystem::path chain;
   std::optional<std::filesystem::path> segments; ///< folder of segment files
-  std::optional<std::string> room;               ///< the room it must be
-  bool require_end = false;                      ///< must have its end record
+  /// The room it must be: a room URI, or a room name of `key_file`'s
+  /// creator.
+  std::optional<std::string> room;
+  /// The key file whose creator a room name means (default: the default
+  /// key file); read only for a room name, never created.
+  std::optional<std::filesystem::path> key_file;
+  bool require_end = false; ///< must have its end record
 };
 
 /// Checks every line, signature and link of a chain file (and with
 /// `segments` every segment file's v2 hash); prints a summary line.
-/// Error(data) names the first broken line and seq and why.
+/// Error(data) names the first broken line and seq and why; Error(usage)
+/// for a bad room, Error(no_input) for a missing chain, segments folder or
+/// (with a room name) key file.
 Exit verify_chain(const VerifyOptions &options, std::FILE *out);
 
 /// Prints the public key of the key file (creating it if missing).
