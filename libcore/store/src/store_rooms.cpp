@@ -81,30 +81,31 @@ std::optional<RoomInfo> Store::room(RoomId id) {
   return found;
 }
 
-void Store::set_room_pinned(RoomId room, bool pinned) {
-  impl_->require_writable();
-  auto &db = *impl_->db;
+namespace {
+
+// Sets one column of room `room` (the statement binds ?1 to the room and
+// ?2 to the value); Error(data) if there is no such room.
+template <typename Value>
+void update_room(sqlite::Database &db, RoomId room, const char *sql, Value value) {
   sqlite::WriteTransaction transaction(db);
-  db.statement("UPDATE rooms SET pinned = ?2 WHERE id = ?1")
-      .bind(1, room)
-      .bind(2, pinned ? 1 : 0)
-      .run();
+  db.statement(sql).bind(1, room).bind(2, value).run();
   if (db.changes() == 0)
     throw Error(Exit::data, "room", fmt::format("no room {} in the store", room));
   transaction.commit();
 }
 
+} // namespace
+
+void Store::set_room_pinned(RoomId room, bool pinned) {
+  impl_->require_writable();
+  update_room(*impl_->db, room, "UPDATE rooms SET pinned = ?2 WHERE id = ?1",
+              pinned ? 1 : 0);
+}
+
 void Store::set_room_ended(RoomId room, bool ended) {
   impl_->require_writable();
-  auto &db = *impl_->db;
-  sqlite::WriteTransaction transaction(db);
-  db.statement("UPDATE rooms SET state = ?2 WHERE id = ?1")
-      .bind(1, room)
-      .bind(2, ended ? "ended" : "open")
-      .run();
-  if (db.changes() == 0)
-    throw Error(Exit::data, "room", fmt::format("no room {} in the store", room));
-  transaction.commit();
+  update_room(*impl_->db, room, "UPDATE rooms SET state = ?2 WHERE id = ?1",
+              ended ? "ended" : "open");
 }
 
 void Store::set_creator_followed(std::string_view creator, bool followed) {
