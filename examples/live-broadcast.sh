@@ -20,7 +20,11 @@ pipeline=
 cleanup() {
   [ -z "$pipeline" ] || kill -TERM -- "-$pipeline" 2>/dev/null || true
   wait 2>/dev/null || true
-  [ "${KEEP:-0}" = 1 ] || rm -rf "$work"
+  # A process of the stopped group may still be writing its last file (seen
+  # under load): try the removal a few times, for a second at most.
+  if [ "${KEEP:-0}" != 1 ]; then
+    for _ in 1 2 3 4 5; do rm -rf "$work" 2>/dev/null && break; sleep 0.2; done
+  fi
 }
 trap cleanup EXIT
 key=(--key "$work/creator.key" --store "$work/store")
