@@ -79,7 +79,11 @@ std::chrono::steady_clock::time_point deadline_after(std::chrono::milliseconds t
   auto now = std::chrono::steady_clock::now();
   if (timeout <= std::chrono::milliseconds(0))
     return now;
-  if (timeout >= std::chrono::steady_clock::time_point::max() - now)
+  // Compared in milliseconds: milliseconds::max() (a wait without end)
+  // overflows when converted to the clock's nanoseconds.
+  auto room_left = std::chrono::duration_cast<std::chrono::milliseconds>(
+      std::chrono::steady_clock::time_point::max() - now);
+  if (timeout >= room_left)
     return std::chrono::steady_clock::time_point::max();
   return now + timeout;
 }
