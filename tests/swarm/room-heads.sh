@@ -79,7 +79,7 @@ expect_eq "$(field "$(read_head)" seq)" 1 "head seq after refusals"
 announce a5
 sed -n 3p a.lines >&3
 wait_for 20 has_lines a5 1
-wait_for 20 head_is 2
+wait_for 45 head_is 2
 h2=$(cat "$T/head.json")
 [ "$(field "$h2" item_seq)" -gt "$(field "$h1" item_seq)" ] || fail "item seq did not grow"
 cmp <(sed -n 3p a.lines) "$T/a5.out" || fail "line not passed through"
