@@ -343,6 +343,7 @@ Node::Node(NodeOptions options)
   impl.dht_ready = bootstrap.endpoints.empty() && saved_nodes.empty();
   impl.session = std::make_unique<lt::session>(std::move(params));
   impl.session->add_extension(holder_extension());
+  impl.session->add_extension(room_channel_extension());
   impl.pump = std::thread([&impl] { impl.run_pump(); });
 
   // Listening is asynchronous; a port already taken or an address that is
@@ -426,9 +427,22 @@ int Node::dht_nodes() const {
   return impl_->dht_node_count;
 }
 
+nlohmann::json Node::Impl::stats_json() const {
+  nlohmann::json json = transfer.to_json();
+  json["dht"] = {{"item_lookups", item_lookups}, {"peer_lookups", peer_lookups}};
+  for (const auto &[key, value] : stats_sections)
+    json[key] = value;
+  return json;
+}
+
 nlohmann::json Node::stats() const {
   std::lock_guard lock(impl_->mutex);
-  return impl_->transfer.to_json();
+  return impl_->stats_json();
+}
+
+void Node::set_stats_section(const std::string &key, nlohmann::json value) {
+  std::lock_guard lock(impl_->mutex);
+  impl_->stats_sections[key] = std::move(value);
 }
 
 // ---------------------------------------------------------------- alerts
@@ -541,7 +555,7 @@ void Node::Impl::write_stats_file_now() {
   nlohmann::json json;
   {
     std::lock_guard lock(mutex);
-    json = transfer.to_json();
+    json = stats_json();
   }
   try {
     write_stats_file(options.stats_file, json);

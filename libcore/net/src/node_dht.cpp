@@ -324,6 +324,10 @@ std::optional<MutableItem> Node::get_item(const PublicKey &key, std::string_view
   auto &impl = *impl_;
   wait_for_dht(timeout);
   std::string slot = item_slot(key, salt);
+  {
+    std::lock_guard lock(impl.mutex);
+    ++impl.item_lookups;
+  }
   std::unique_lock lock(impl.mutex);
   auto &lookup = impl.lookups[slot];
   if (lookup.waiters == 0) {
@@ -473,6 +477,10 @@ std::vector<HostPort> Node::find_peers(const DhtTarget &target,
   auto deadline = Clock::now() + timeout;
   auto &impl = *impl_;
   wait_for_dht(timeout);
+  {
+    std::lock_guard lock(impl.mutex);
+    ++impl.peer_lookups;
+  }
   std::set<std::string> ours;
   std::unique_lock lock(impl.mutex);
   for (const auto &endpoint : impl.listening)

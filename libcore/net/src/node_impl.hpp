@@ -111,6 +111,14 @@ std::function<std::shared_ptr<lt::torrent_plugin>(const lt::torrent_handle &,
                                                   lt::client_data_t)>
 holder_extension();
 
+/// The userdata of a room torrent (room_channel.cpp): its channel.
+struct RoomTorrentTag;
+
+/// The session extension behind Node::join_room.
+std::function<std::shared_ptr<lt::torrent_plugin>(const lt::torrent_handle &,
+                                                  lt::client_data_t)>
+room_channel_extension();
+
 struct Node::Impl {
   explicit Impl(NodeOptions node_options);
 
@@ -146,6 +154,11 @@ struct Node::Impl {
   std::shared_ptr<HolderLog> holder_log = std::make_shared<HolderLog>();
   std::map<std::string, std::unique_ptr<ObservedTorrent>> observed;
   TransferStats transfer;
+  /// Room channels joined, by "<creator hex>/<name>".
+  std::map<std::string, std::shared_ptr<RoomTorrentTag>> rooms;
+  std::int64_t item_lookups = 0; ///< get_item calls (DHT head reads)
+  std::int64_t peer_lookups = 0; ///< find_peers calls
+  std::map<std::string, nlohmann::json> stats_sections; ///< set_stats_section
   std::function<void(const std::string &)> complete_handler;
 
   Clock::time_point started = Clock::now();
@@ -153,6 +166,9 @@ struct Node::Impl {
   Clock::time_point next_republish{};
   Clock::time_point next_stats_file{};
 
+  /// Node::seed, with `userdata` for the torrent's extensions.
+  std::string seed_file(const std::filesystem::path &file,
+                        std::string_view info_dict, lt::client_data_t userdata);
   void run_pump();
   void handle(lt::alert *alert); // mutex held
   void handle_item_alert(lt::alert *alert);
@@ -161,6 +177,7 @@ struct Node::Impl {
   void republish(); // mutex held
   void start_put(const PublishedItem &item, bool republishing);
   void write_stats_file_now();
+  nlohmann::json stats_json() const; // mutex held
   std::string infohash_of(const lt::torrent_handle &handle) const;
 };
 

@@ -101,6 +101,12 @@ lt::add_torrent_params torrent_params(std::shared_ptr<lt::torrent_info> info,
 } // namespace
 
 std::string Node::seed(const std::filesystem::path &file, std::string_view info_dict) {
+  return impl_->seed_file(file, info_dict, {});
+}
+
+std::string Node::Impl::seed_file(const std::filesystem::path &file,
+                                  std::string_view info_dict,
+                                  lt::client_data_t userdata) {
   auto info = torrent_from_info_dict(info_dict);
   std::error_code error;
   auto size = std::filesystem::file_size(file, error);
@@ -121,7 +127,7 @@ std::string Node::seed(const std::filesystem::path &file, std::string_view info_
       throw Error(Exit::data, file.string(), "does not match its info dict");
     info = torrent_from_file_bytes(hashed.torrent_file());
   }
-  auto &impl = *impl_;
+  auto &impl = *this;
   std::string infohash = to_hex(info->info_hashes().v2.to_string());
   {
     std::lock_guard lock(impl.mutex);
@@ -136,7 +142,9 @@ std::string Node::seed(const std::filesystem::path &file, std::string_view info_
       record.added_ms = unix_time_ms();
   }
   lt::error_code ec;
-  lt::torrent_handle handle = impl.session->add_torrent(torrent_params(info, file), ec);
+  auto params = torrent_params(info, file);
+  params.userdata = userdata;
+  lt::torrent_handle handle = impl.session->add_torrent(std::move(params), ec);
   std::unique_lock lock(impl.mutex);
   auto &state = impl.torrents[infohash];
   if (ec) {
@@ -165,9 +173,13 @@ namespace {
 std::string add_fetching(Node::Impl &impl, std::shared_ptr<lt::torrent_info> info,
                          const std::filesystem::path &file,
                          const std::vector<HostPort> &peers,
-                         ObservedTorrent *observed) {
+                         ObservedTorrent *observed,
+                         const DownloadOptions &options = {}) {
   std::string infohash = to_hex(info->info_hashes().v2.to_string());
+  const int pieces = info->num_pieces();
   auto params = torrent_params(info, file);
+  if (options.max_peers > 0)
+    params.max_connections = std::max(2, options.max_peers);
   for (const auto &peer : impl.peers)
     params.peers.push_back(peer);
   for (const auto &peer : peers)
@@ -193,6 +205,12 @@ std::string add_fetching(Node::Impl &impl, std::shared_ptr<lt::torrent_info> inf
   lt::torrent_handle handle = impl.session->add_torrent(std::move(params), ec);
   if (ec)
     throw Error(Exit::cant_create, file.string(), error_text(ec));
+  if (options.deadline) {
+    // Earlier pieces first: a player reads the file from its start.
+    int deadline = static_cast<int>(options.deadline->count());
+    for (int piece = 0; piece < pieces; ++piece)
+      handle.set_piece_deadline(lt::piece_index_t(piece), deadline + piece);
+  }
   std::lock_guard lock(impl.mutex);
   impl.torrents[infohash].handle = handle;
   return infohash;
@@ -203,6 +221,32 @@ std::string add_fetching(Node::Impl &impl, std::shared_ptr<lt::torrent_info> inf
 std::string Node::download(std::string_view info_dict, const std::filesystem::path &file,
                            const std::vector<HostPort> &peers) {
   return add_fetching(*impl_, torrent_from_info_dict(info_dict), file, peers, nullptr);
+}
+
+std::string Node::download(std::string_view info_dict, const std::filesystem::path &file,
+                           const DownloadOptions &options) {
+  return add_fetching(*impl_, torrent_from_info_dict(info_dict), file, options.peers,
+                      nullptr, options);
+}
+
+std::optional<DownloadProgress> Node::progress(const std::string &infohash) const {
+  std::lock_guard lock(impl_->mutex);
+  auto it = impl_->torrents.find(infohash);
+  if (it == impl_->torrents.end())
+    return std::nullopt;
+  DownloadProgress progress;
+  progress.size = static_cast<std::uint64_t>(it->second.total_size);
+  progress.complete = it->second.complete;
+  progress.error = it->second.error;
+  if (const auto *record = impl_->transfer.find(infohash)) {
+    progress.verified_bytes = record->downloaded_bytes;
+    for (const auto &[ip, peer] : record->peers)
+      if (peer.downloaded_bytes > 0)
+        progress.from_peers[ip] = peer.downloaded_bytes;
+  }
+  if (progress.complete)
+    progress.verified_bytes = progress.size;
+  return progress;
 }
 
 void Node::connect_peers(const std::string &infohash, const std::vector<HostPort> &peers) {

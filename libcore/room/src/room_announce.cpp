@@ -18,7 +18,9 @@
 #include "hlswarm/base/jsonl.hpp"
 #include "hlswarm/base/line_input.hpp"
 #include "hlswarm/base/paths.hpp"
+#include "hlswarm/net/room_channel.hpp"
 #include "hlswarm/room/room_head.hpp"
+#include "hlswarm/room/room_members.hpp"
 #include "hlswarm/chain/seg_chain.hpp"
 #include "hlswarm/chain/segment_torrent.hpp"
 #include "hlswarm/base/signals.hpp"
@@ -82,51 +84,6 @@ std::vector<HostPort> origin_endpoints(const Node &node) {
   return result;
 }
 
-// The room's members, looked up every `interval` on a thread of its own so
-// that a slow DHT lookup never holds up a segment.
-class Neighbours {
-public:
-  Neighbours(Node &node, DhtTarget target, std::chrono::milliseconds interval)
-      : node_(node), target_(target), interval_(interval),
-        thread_([this] { run(); }) {}
-  ~Neighbours() {
-    {
-      std::lock_guard lock(mutex_);
-      stopping_ = true;
-    }
-    changed_.notify_all();
-    thread_.join();
-  }
-  std::vector<HostPort> current() const {
-    std::lock_guard lock(mutex_);
-    return peers_;
-  }
-
-private:
-  void run() {
-    std::unique_lock lock(mutex_);
-    while (!stopping_) {
-      lock.unlock();
-      // Short rounds: stopping waits for the round at hand (peers that
-      // answer later are picked up by the next round).
-      auto found = node_.find_peers(target_, std::chrono::milliseconds(500), 64);
-      lock.lock();
-      if (!found.empty())
-        peers_ = std::move(found);
-      changed_.wait_for(lock, interval_, [&] { return stopping_; });
-    }
-  }
-
-  Node &node_;
-  DhtTarget target_;
-  std::chrono::milliseconds interval_;
-  mutable std::mutex mutex_;
-  std::condition_variable changed_;
-  bool stopping_ = false;
-  std::vector<HostPort> peers_;
-  std::thread thread_;
-};
-
 // The creator's room on the network: the store's records and segments,
 // the chain torrent, the head.
 class RoomAnnouncer {
@@ -142,6 +99,7 @@ public:
     room_id_ = existing ? existing->id : store_.add_room(creator, room.name, mode_);
     store_.set_room_pinned(room_id_, true);
     origins_ = origin_endpoints(node_);
+    channel_ = node_.join_room(room_);
     load_stored_chain();
   }
 
@@ -153,9 +111,7 @@ public:
   bool ended() const { return last_ && last_->fields.end; }
 
   void start_membership(std::chrono::milliseconds interval) {
-    auto target = membership_target(room_.creator, room_.name);
-    node_.announce(target);
-    neighbours_.emplace(node_, target, interval);
+    neighbours_.emplace(node_, room_, channel_, interval);
   }
 
   /// A prepared video's head names no record until its chain is complete
@@ -224,6 +180,9 @@ public:
     if (fields.end)
       store_.set_room_ended(room_id_, true);
     append_to_chain(record);
+    // Pushed to the members first (a fraction of a millisecond a hop), the
+    // head second: the head is for newcomers and stragglers.
+    channel_->add(record);
     if (!head_withheld())
       publish_head();
     return true;
@@ -266,6 +225,8 @@ private:
     stored_records_ = read_chain_records(bytes, room_,
                                          store_.database_path().string());
     last_ = stored_records_.back();
+    for (const auto &record : stored_records_)
+      channel_->add(record);
     records_ = std::move(bytes);
     write_chain_torrent();
     diag::notef("republishing {} records of {} from the store", stored_records_.size(),
@@ -356,7 +317,8 @@ private:
   std::deque<std::string> chain_torrents_;
   std::vector<HostPort> origins_;
   Node node_;
-  std::optional<Neighbours> neighbours_;
+  std::shared_ptr<RoomChannel> channel_;
+  std::optional<RoomMembers> neighbours_;
 };
 
 Identity creator_identity(const std::optional<std::filesystem::path> &key_file) {

@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -22,10 +23,13 @@
 #include <nlohmann/json.hpp>
 
 #include "hlswarm/chain/identity.hpp"
+#include "hlswarm/chain/room.hpp"
 #include "hlswarm/net/dht_item.hpp"
 #include "hlswarm/net/host_port.hpp"
 
 namespace hlswarm {
+
+class RoomChannel;
 
 /// How a Node is set up. Tools fill it from their command line.
 struct NodeOptions {
@@ -82,6 +86,30 @@ std::string make_v2_info_dict(const std::filesystem::path &file,
 
 /// The v2 infohash (SHA-256 of the info dict), 64 lowercase hex.
 std::string v2_infohash(std::string_view info_dict);
+
+/// How Node::download fetches a torrent.
+struct DownloadOptions {
+  /// Peers to connect at once (besides the options' peers).
+  std::vector<HostPort> peers;
+  /// The most peers this torrent connects to at once; 0: libtorrent's
+  /// default. A player's next segment comes from up to this many.
+  int max_peers = 0;
+  /// Streaming: every piece is wanted within this time (libtorrent's
+  /// time-critical pieces: they go to the fastest peers first, and a piece
+  /// that is late is requested again from another peer). nullopt: the
+  /// ordinary rarest-first picker.
+  std::optional<std::chrono::milliseconds> deadline;
+};
+
+/// How far a download is.
+struct DownloadProgress {
+  std::uint64_t size = 0;
+  std::uint64_t verified_bytes = 0; ///< blocks received and hash-checked
+  bool complete = false;            ///< all data on disk
+  std::string error;                ///< set when the torrent failed
+  /// Verified bytes by the peer IP address that sent them.
+  std::map<std::string, std::uint64_t> from_peers;
+};
 
 /// One libtorrent session with its alert thread. All member functions are
 /// thread-safe; waits are bounded by the timeouts given.
@@ -153,6 +181,14 @@ public:
                                    std::chrono::milliseconds timeout,
                                    std::size_t enough = 1);
 
+  // ---- rooms
+
+  /// Joins the room's record channel (room_channel.hpp): seeds the room
+  /// torrent and from then on takes, verifies and passes on the records its
+  /// members push. A second call for the same room returns the same
+  /// channel. The channel must not be used after the Node is destroyed.
+  std::shared_ptr<RoomChannel> join_room(const Room &room);
+
   // ---- torrents
 
   /// Seeds `file` as the v2 torrent described by `info_dict` (the file may
@@ -168,6 +204,12 @@ public:
   std::string download(std::string_view info_dict,
                        const std::filesystem::path &file,
                        const std::vector<HostPort> &peers = {});
+  std::string download(std::string_view info_dict,
+                       const std::filesystem::path &file,
+                       const DownloadOptions &options);
+
+  /// How far the download of `infohash` is (nullopt: no such torrent).
+  std::optional<DownloadProgress> progress(const std::string &infohash) const;
 
   /// Gives a torrent more peers (IP:PORT); libtorrent connects to them on
   /// its next once-a-second tick. Peers known up front belong in download().
@@ -197,8 +239,13 @@ public:
   /// of it (seeds), as seen now.
   std::vector<std::string> holders(const std::string &infohash) const;
 
-  /// The transfer statistics so far (see TransferStats::to_json).
+  /// The transfer statistics so far (see TransferStats::to_json), with
+  /// "dht": {"item_lookups", "peer_lookups"} (get_item and find_peers calls)
+  /// and the sections set below.
   nlohmann::json stats() const;
+  /// Adds (or replaces) `key` in stats() and the --stats file: a program's
+  /// own figures (peer-fetch's per-segment timings).
+  void set_stats_section(const std::string &key, nlohmann::json value);
 
   struct Impl;
 

@@ -1,0 +1,89 @@
+// A room's record channel: records travel between the members of a room,
+// not through the DHT. Every member (the creator, each viewer, each
+// distributor) joins one long-lived "room torrent" that carries no segment
+// data, and pushes each new record to its neighbours there in a BEP 10
+// extension message; each record is verified before it is kept or passed
+// on. The room head on the DHT stays the way in and a slow fallback.
+//
+// Why a torrent of its own: a record must not queue behind piece data on a
+// busy segment connection, and a room torrent lasts as long as the room,
+// while segment torrents come and go every few seconds. man hlswarm(7),
+// ROOM CHANNEL, is the protocol's reference; ../shared/notes/record-push.md
+// the measurements behind it.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "hlswarm/chain/record.hpp"
+#include "hlswarm/chain/room.hpp"
+#include "hlswarm/net/host_port.hpp"
+
+namespace hlswarm {
+
+/// The extension's name in the BEP 10 handshake ("m"), with its version.
+inline constexpr std::string_view room_extension_name = "hlswarm_room";
+/// The protocol version ("v" in every message); bumped when it changes.
+inline constexpr std::int64_t room_protocol_version = 1;
+/// No message is longer: a record (at most 1000 bytes) and its envelope.
+inline constexpr std::size_t max_room_message_bytes = 1500;
+/// A "want" asks for at most this many records; longer gaps take several.
+inline constexpr std::int64_t max_records_per_want = 64;
+
+/// The room torrent's single file: the same bytes for every member, so its
+/// infohash is known from the room alone and nobody fetches anything.
+std::string room_torrent_content(const Room &room);
+
+/// What a channel has done, for --stats and tests.
+struct RoomChannelCounters {
+  std::int64_t records_received = 0; ///< new, verified records from peers
+  std::int64_t duplicates = 0;       ///< records we had already
+  std::int64_t records_sent = 0;     ///< record messages written to peers
+  std::int64_t rejected = 0;         ///< messages that failed their checks
+  std::int64_t peers_dropped = 0;    ///< connections closed for abuse
+  std::int64_t wants_sent = 0;
+  int members = 0;                   ///< connected peers speaking the protocol
+};
+
+/// One room's channel on one Node (Node::join_room). Thread-safe.
+class RoomChannel {
+public:
+  virtual ~RoomChannel() = default;
+
+  /// The record with this seq, if this node has it.
+  virtual std::optional<SignedRecord> record(std::int64_t seq) const = 0;
+  /// The highest seq this node has, if any.
+  virtual std::optional<std::int64_t> newest_seq() const = 0;
+
+  /// Keeps a record that was verified elsewhere (made here, read from the
+  /// head or the chain torrent): it must be of this room. A record newer
+  /// than every one held is pushed to every member at once.
+  virtual void add(const SignedRecord &record) = 0;
+
+  /// When the record with this seq first reached this node, Unix ms (0:
+  /// not here).
+  virtual std::int64_t known_ms(std::int64_t seq) const = 0;
+
+  /// Waits until the record with this seq is held (true) or `timeout`
+  /// passes (false).
+  virtual bool wait_for(std::int64_t seq, std::chrono::milliseconds timeout) const = 0;
+
+  /// Asks the members for records [from, to] (at most
+  /// max_records_per_want): they send the ones they have.
+  virtual void request(std::int64_t from, std::int64_t to) = 0;
+
+  /// Where the members listen (from their extension handshakes): the
+  /// peers to fetch segments from.
+  virtual std::vector<HostPort> members() const = 0;
+  /// Connects to more peers (the DHT's members, origin hints).
+  virtual void connect(const std::vector<HostPort> &peers) = 0;
+
+  virtual RoomChannelCounters counters() const = 0;
+};
+
+} // namespace hlswarm

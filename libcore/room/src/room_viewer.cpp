@@ -1,0 +1,458 @@
+#include "hlswarm/room/room_viewer.hpp"
+
+#include <algorithm>
+#include <deque>
+#include <map>
+#include <set>
+
+#include <fmt/format.h>
+
+#include "hlswarm/base/diag.hpp"
+#include "hlswarm/base/error.hpp"
+#include "hlswarm/base/fsutil.hpp"
+#include "hlswarm/base/signals.hpp"
+#include "hlswarm/base/text_encoding.hpp"
+#include "hlswarm/chain/chain.hpp"
+#include "hlswarm/chain/segment_torrent.hpp"
+#include "hlswarm/net/room_channel.hpp"
+#include "hlswarm/net/transfer_stats.hpp"
+#include "hlswarm/room/room_members.hpp"
+#include "hlswarm/store/store.hpp"
+
+namespace hlswarm {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+using std::chrono::milliseconds;
+
+milliseconds left_until(Clock::time_point deadline) {
+  return std::max(milliseconds(0),
+                  std::chrono::duration_cast<milliseconds>(deadline - Clock::now()));
+}
+
+/// How long a deadline the next segment's pieces get: the player needs it
+/// now, so every piece is time-critical; later segments get the ordinary
+/// picker (rarest first), which spreads pieces over the swarm.
+constexpr milliseconds next_segment_deadline{500};
+/// Torrents of segments already handed over stay seeded for this many
+/// segments (others fetch them a little behind us), then the store keeps
+/// them for peer-seed.
+constexpr std::size_t segments_kept_seeding = 32;
+/// Waiting for a record: ask the members again this often.
+constexpr milliseconds want_interval{2000};
+/// Nothing new on the channel for this many segment durations: read the
+/// room head on the DHT once (the slow fallback).
+constexpr int head_fallback_segments = 3;
+
+/// A segment being fetched.
+struct Fetch {
+  SignedRecord record;
+  std::string infohash;
+  std::filesystem::path file;
+  std::uint64_t verified_bytes = 0;
+  Clock::time_point progressed{};
+};
+
+} // namespace
+
+struct RoomViewer::Impl {
+  Impl(Node &node_, RoomUri uri_, ViewOptions options_)
+      : node(node_), uri(std::move(uri_)), options(std::move(options_)) {}
+
+  Node &node;
+  RoomUri uri;
+  ViewOptions options;
+  std::shared_ptr<RoomChannel> channel;
+  std::optional<RoomMembers> members;
+  std::vector<HostPort> hints;   ///< x.pe
+  std::vector<HostPort> origins; ///< the head's
+  std::set<std::string> origin_ips;
+  RoomState state = RoomState::live;
+  std::string chain_info;        ///< the head's chain torrent
+  int chain_fetches = 0;
+  std::optional<SignedRecord> previous; ///< the last record handed over
+  std::map<std::int64_t, Fetch> fetches;
+  std::deque<std::string> seeding;      ///< handed over, still seeded
+  double segment_seconds = 8;           ///< the room's segment duration
+  Clock::time_point last_record_at = Clock::now();
+  Clock::time_point last_head_read{};
+  nlohmann::json segment_stats = nlohmann::json::array();
+
+  // The store, when there is one.
+  std::optional<Store> store;
+  RoomId room_id = 0;
+
+  std::vector<HostPort> sources() const {
+    std::vector<HostPort> result = members ? members->current() : std::vector<HostPort>{};
+    for (const auto *list : {&origins, &hints})
+      for (const auto &peer : *list)
+        if (std::find(result.begin(), result.end(), peer) == result.end())
+          result.push_back(peer);
+    return result;
+  }
+
+  // ---- finding the room
+
+  /// Reads the head until one names a record: the way in.
+  RoomHead find_head() {
+    const auto deadline = Clock::now() + options.find_timeout;
+    std::optional<std::string> invalid;
+    while (!stop_requested()) {
+      if (Clock::now() >= deadline) {
+        if (invalid)
+          throw Error(Exit::data, format_room_uri(uri.room),
+                      fmt::format("no valid room head: {}", *invalid));
+        throw Error(Exit::unavailable, format_room_uri(uri.room),
+                    fmt::format("room not found within {:g} s",
+                                options.find_timeout.count() / 1000.0));
+      }
+      auto item = node.get_item(uri.room.creator, uri.room.name,
+                                std::min(left_until(deadline), milliseconds(3000)));
+      last_head_read = Clock::now();
+      if (item) {
+        try {
+          RoomHead head = decode_room_head(item->value, uri.room, "room head");
+          if (head.seq)
+            return head;
+        } catch (const Error &e) {
+          // A head that passed the DHT's signature check but not ours: the
+          // creator's key signed something else. Logged and waited out.
+          diag::warningf("{}: ignored", e.what());
+          invalid = e.what();
+        }
+      }
+      wait_for_stop(milliseconds(200));
+    }
+    throw Error(Exit::interrupted, format_room_uri(uri.room), "interrupted");
+  }
+
+  void take_head(const RoomHead &head) {
+    state = head.state;
+    chain_info = head.chain_info;
+    for (const auto &origin : head.origins)
+      if (std::find(origins.begin(), origins.end(), origin) == origins.end()) {
+        origins.push_back(origin);
+        origin_ips.insert(origin.host);
+      }
+    channel->connect(head.origins);
+    if (!head.record.empty())
+      channel->add(decode_record(head.record, "room head record"));
+  }
+
+  /// Reads the head again when the channel has been quiet for a few
+  /// segment durations: records still flow if every neighbour left.
+  void fall_back_to_head() {
+    auto quiet = milliseconds(static_cast<std::int64_t>(
+        head_fallback_segments * segment_seconds * 1000));
+    auto now = Clock::now();
+    if (now - last_record_at < quiet || now - last_head_read < quiet)
+      return;
+    last_head_read = now;
+    auto item = node.get_item(uri.room.creator, uri.room.name, milliseconds(3000));
+    if (!item)
+      return;
+    try {
+      take_head(decode_room_head(item->value, uri.room, "room head"));
+    } catch (const Error &e) {
+      diag::warningf("{}: ignored", e.what());
+    }
+  }
+
+  /// Every record of the room from the chain torrent, added to the channel.
+  std::vector<SignedRecord> fetch_chain(Clock::time_point deadline) {
+    auto file = options.fetch_dir / fmt::format(".chain-{}", chain_fetches++);
+    DownloadOptions download;
+    download.peers = sources();
+    auto infohash = node.download(chain_info, file, download);
+    if (!node.wait_complete(infohash, left_until(deadline)))
+      throw Error(Exit::unavailable, format_room_uri(uri.room),
+                  "chain torrent not fetched in time");
+    auto records = read_chain_records(read_whole_file(file), uri.room, "chain torrent");
+    for (const auto &record : records)
+      channel->add(record);
+    return records;
+  }
+
+  /// The record `seq`: from the channel, else asked of the members, else
+  /// from the chain torrent. nullopt if none came by `deadline`.
+  std::optional<SignedRecord> record_at(std::int64_t seq, Clock::time_point deadline) {
+    if (auto record = channel->record(seq))
+      return record;
+    channel->request(seq, seq + max_records_per_want - 1);
+    if (channel->wait_for(seq, std::min(left_until(deadline), want_interval)))
+      return channel->record(seq);
+    if (!chain_info.empty() && Clock::now() < deadline) {
+      try {
+        fetch_chain(deadline);
+      } catch (const Error &e) {
+        diag::warningf("{}", e.what());
+      }
+    }
+    return channel->record(seq);
+  }
+
+  // ---- where to start
+
+  /// The first seq to hand over, and the last (nullopt: follow to the end).
+  std::pair<std::int64_t, std::optional<std::int64_t>> choose_start() {
+    auto deadline = Clock::now() + options.give_up;
+    if (state != RoomState::live) {
+      // A complete room: every record, for seeking.
+      auto records = fetch_chain(deadline);
+      if (records.empty())
+        throw Error(Exit::data, format_room_uri(uri.room), "the room has no records");
+      std::int64_t last_segment = records.back().fields.seq - (records.back().fields.end ? 1 : 0);
+      if (options.choose_span)
+        return options.choose_span(records);
+      return {0, last_segment};
+    }
+    std::int64_t newest = channel->newest_seq().value_or(0);
+    return {std::max<std::int64_t>(0, newest - options.behind), std::nullopt};
+  }
+
+  // ---- the store
+
+  void open_store() {
+    if (options.store.empty())
+      return;
+    store.emplace(options.store);
+    const std::string creator = public_key_hex(uri.room.creator);
+    auto existing = store->find_room(creator, uri.room.name);
+    RoomMode mode = state == RoomState::vod ? RoomMode::vod : RoomMode::live;
+    room_id = existing ? existing->id : store->add_room(creator, uri.room.name, mode);
+    store->note_creator_watched(creator);
+  }
+
+  void keep_in_store(const SignedRecord &record, const std::filesystem::path *file,
+                     const std::string &infohash) {
+    if (!store)
+      return;
+    try {
+      if (file) {
+        NewSegment segment;
+        segment.infohash = infohash;
+        segment.room = room_id;
+        segment.seq = record.fields.seq;
+        segment.source = *file;
+        store->add_segment(segment);
+      }
+      store->put_record(room_id, record.fields.seq, to_hex(digest_bytes(record.id)),
+                        record.bytes);
+      if (record.fields.end)
+        store->set_room_ended(room_id, true);
+    } catch (const Error &e) {
+      // The viewer goes on: a full disk must not stop the picture.
+      diag::warningf("store: {}", e.what());
+    }
+  }
+
+  // ---- fetching
+
+  void start_fetch(const SignedRecord &record, bool next) {
+    Fetch fetch;
+    fetch.record = record;
+    auto info = decode_segment_info(record.fields.info_dict, "record");
+    fetch.file = options.fetch_dir / fmt::format("{}-{}", record.fields.seq, info.name);
+    DownloadOptions download;
+    download.peers = sources();
+    download.max_peers = options.max_peers;
+    if (next)
+      download.deadline = next_segment_deadline;
+    fetch.infohash = node.download(record.fields.info_dict, fetch.file, download);
+    fetch.progressed = Clock::now();
+    if (record.fields.duration_us > 0)
+      segment_seconds = static_cast<double>(record.fields.duration_us) / 1e6;
+    fetches.emplace(record.fields.seq, std::move(fetch));
+  }
+
+  /// Starts fetches for the records in [next, next + read_ahead].
+  void fill_window(std::int64_t next, std::optional<std::int64_t> last) {
+    for (std::int64_t seq = next; seq <= next + options.read_ahead; ++seq) {
+      if (last && seq > *last)
+        return;
+      if (fetches.count(seq))
+        continue;
+      auto record = channel->record(seq);
+      if (!record)
+        return;
+      if (record->fields.end)
+        return;
+      start_fetch(*record, seq == next);
+    }
+  }
+
+  /// Connects the current members to every fetch in flight: a peer that
+  /// joined or got the segment meanwhile becomes a source.
+  void refresh_sources() {
+    auto peers = sources();
+    if (peers.empty())
+      return;
+    for (const auto &[seq, fetch] : fetches)
+      node.connect_peers(fetch.infohash, peers);
+  }
+
+  ViewedSegment hand_over(Fetch &fetch, const DownloadProgress &progress) {
+    ViewedSegment segment;
+    segment.record = fetch.record;
+    segment.file = fetch.file;
+    segment.infohash = fetch.infohash;
+    segment.known_ms = channel->known_ms(fetch.record.fields.seq);
+    segment.verified_ms = unix_time_ms();
+    for (const auto &[ip, bytes] : progress.from_peers)
+      (origin_ips.count(ip) ? segment.origin_bytes : segment.peer_bytes) += bytes;
+    segment_stats.push_back({{"seq", fetch.record.fields.seq},
+                             {"bytes", fetch.record.fields.size},
+                             {"origin_bytes", segment.origin_bytes},
+                             {"peer_bytes", segment.peer_bytes},
+                             {"record_to_verified_ms",
+                              segment.known_ms ? segment.verified_ms - segment.known_ms : 0}});
+    node.set_stats_section("segments", segment_stats);
+    return segment;
+  }
+
+  void retire(const std::string &infohash) {
+    seeding.push_back(infohash);
+    while (seeding.size() > segments_kept_seeding) {
+      node.remove(seeding.front());
+      seeding.pop_front();
+    }
+  }
+
+  void check_link(const SignedRecord &record) {
+    if (!previous)
+      return;
+    if (auto problem = link_problem(&*previous, record))
+      throw Error(Exit::data, fmt::format("seq {}", record.fields.seq), *problem);
+  }
+};
+
+RoomViewer::RoomViewer(Node &node, RoomUri uri, ViewOptions options)
+    : impl_(std::make_unique<Impl>(node, std::move(uri), std::move(options))) {
+  auto &impl = *impl_;
+  for (const auto &hint : impl.uri.origin_hints())
+    impl.hints.push_back(parse_host_port(hint, "x.pe origin hint"));
+  std::filesystem::create_directories(impl.options.fetch_dir);
+  impl.channel = node.join_room(impl.uri.room);
+  impl.channel->connect(impl.hints);
+  impl.members.emplace(node, impl.uri.room, impl.channel, impl.options.member_interval);
+}
+
+RoomViewer::~RoomViewer() = default;
+
+nlohmann::json RoomViewer::stats() const {
+  auto counters = impl_->channel->counters();
+  return {{"records_kept", counters.records_received},
+          {"duplicates", counters.duplicates},
+          {"records_sent", counters.records_sent},
+          {"rejected", counters.rejected},
+          {"peers_dropped", counters.peers_dropped},
+          {"wants_sent", counters.wants_sent},
+          {"members", counters.members}};
+}
+
+ViewEnd RoomViewer::view(const ViewEvents &events) {
+  auto &impl = *impl_;
+  impl.take_head(impl.find_head());
+  auto [next, last] = impl.choose_start();
+  impl.open_store();
+  if (events.joined)
+    events.joined(impl.state, next);
+  impl.last_record_at = Clock::now();
+  auto waiting_since = Clock::now();
+  auto next_progress = Clock::now();
+  auto next_refresh = Clock::now() + milliseconds(1000);
+  std::uint64_t next_verified = 0;
+  double media_seconds = 0;
+
+  while (true) {
+    if (stop_requested())
+      return ViewEnd::interrupted;
+    if (last && next > *last)
+      return ViewEnd::span_done;
+    auto now = Clock::now();
+    impl.fill_window(next, last);
+    if (now >= next_refresh) {
+      impl.refresh_sources();
+      next_refresh = now + milliseconds(1000);
+    }
+    if (events.progress && now >= next_progress) {
+      ViewStatus status;
+      status.state = impl.state;
+      status.next_seq = next;
+      status.newest_seq = impl.channel->newest_seq().value_or(-1);
+      status.fetching = static_cast<int>(impl.fetches.size());
+      status.members = impl.channel->counters().members;
+      status.media_seconds = media_seconds;
+      events.progress(status);
+      next_progress = now + milliseconds(500);
+    }
+
+    auto fetch = impl.fetches.find(next);
+    if (fetch == impl.fetches.end()) {
+      // No record for `next` yet (live), or it is the end record.
+      if (auto record = impl.channel->record(next)) {
+        impl.check_link(*record);
+        if (record->fields.end) {
+          impl.keep_in_store(*record, nullptr, {});
+          if (events.ended)
+            events.ended(*record);
+          return ViewEnd::ended;
+        }
+        continue; // fill_window starts it
+      }
+      if (now - waiting_since > impl.options.give_up)
+        throw Error(Exit::unavailable, fmt::format("seq {}", next),
+                    fmt::format("no record for {:g} s: the room's creator and "
+                                "members have gone quiet",
+                                impl.options.give_up.count() / 1000.0));
+      impl.fall_back_to_head();
+      if (impl.channel->wait_for(next, want_interval)) {
+        impl.last_record_at = Clock::now();
+      } else if (impl.state != RoomState::live || impl.channel->newest_seq().value_or(-1) > next) {
+        // A gap: ask the members for what we missed.
+        impl.record_at(next, Clock::now() + want_interval);
+      } else {
+        impl.channel->request(next, next + max_records_per_want - 1);
+      }
+      continue;
+    }
+
+    // Fetching `next`: hand it over when complete.
+    impl.node.wait_complete(fetch->second.infohash, milliseconds(100));
+    auto progress = impl.node.progress(fetch->second.infohash);
+    if (!progress)
+      throw Error(Exit::software, fetch->second.infohash, "fetch vanished");
+    if (!progress->error.empty())
+      throw Error(Exit::io, fetch->second.file.string(), progress->error);
+    if (progress->complete) {
+      Fetch done = std::move(fetch->second);
+      impl.fetches.erase(fetch);
+      impl.check_link(done.record);
+      ViewedSegment segment = impl.hand_over(done, *progress);
+      impl.keep_in_store(done.record, &done.file, done.infohash);
+      impl.previous = done.record;
+      impl.retire(done.infohash);
+      media_seconds = static_cast<double>(done.record.fields.start_us +
+                                          done.record.fields.duration_us) / 1e6;
+      ++next;
+      waiting_since = Clock::now();
+      next_verified = 0;
+      if (events.segment && !events.segment(segment))
+        return ViewEnd::stopped;
+      continue;
+    }
+    if (progress->verified_bytes != next_verified) {
+      next_verified = progress->verified_bytes;
+      fetch->second.progressed = Clock::now();
+    } else if (Clock::now() - fetch->second.progressed > impl.options.give_up) {
+      throw Error(Exit::unavailable, fmt::format("seq {}", next),
+                  fmt::format("no source sent a byte of it for {:g} s "
+                              "({} of {} bytes verified)",
+                              impl.options.give_up.count() / 1000.0,
+                              progress->verified_bytes, progress->size));
+    }
+  }
+}
+
+} // namespace hlswarm

@@ -1,0 +1,99 @@
+// The room channel between real libtorrent sessions on loopback: records
+// pushed hop by hop, a newcomer catching up from the handshake, a want
+// answered.
+#include "hlswarm/net/room_channel.hpp"
+
+#include <gtest/gtest.h>
+
+#include "hlswarm/net/node.hpp"
+#include "record_fixtures.hpp"
+
+namespace hlswarm {
+namespace {
+
+using std::chrono::milliseconds;
+using std::chrono::seconds;
+
+NodeOptions channel_node(std::string listen) {
+  NodeOptions options;
+  options.listen = std::move(listen);
+  options.lsd = false;
+  options.loopback_test_mode = true;
+  return options;
+}
+
+HostPort where(const Node &node) { return node.listen_endpoints().front(); }
+
+/// Records 0..count-1 of the test room.
+std::vector<SignedRecord> chain_of(int count) {
+  std::vector<SignedRecord> records;
+  for (int i = 0; i < count; ++i)
+    records.push_back(make_record(creator(), records.empty() ? nullptr : &records.back()));
+  return records;
+}
+
+Room test_room() { return {creator().public_key(), "room"}; }
+
+TEST(RoomChannel, TorrentContentDependsOnTheRoomOnly) {
+  Room other{creator(4).public_key(), "room"};
+  EXPECT_EQ(room_torrent_content(test_room()), room_torrent_content(test_room()));
+  EXPECT_NE(room_torrent_content(test_room()), room_torrent_content(other));
+}
+
+TEST(RoomChannel, PushesRecordsTwoHopsAndCatchesUpANewcomer) {
+  auto records = chain_of(3);
+  Node a(channel_node("127.0.0.91:0")), b(channel_node("127.0.0.92:0"));
+  auto channel_a = a.join_room(test_room());
+  auto channel_b = b.join_room(test_room());
+  channel_a->add(records[0]);
+  channel_b->connect({where(a)});
+  // The handshake carries the newest record.
+  ASSERT_TRUE(channel_b->wait_for(0, seconds(10)));
+
+  Node c(channel_node("127.0.0.93:0"));
+  auto channel_c = c.join_room(test_room());
+  channel_c->connect({where(b)}); // C knows only B
+  ASSERT_TRUE(channel_c->wait_for(0, seconds(10)));
+
+  channel_a->add(records[1]);
+  channel_a->add(records[2]);
+  bool at_c = channel_c->wait_for(2, seconds(10));
+  EXPECT_TRUE(at_c) << "pushed A -> B -> C; A sent " << channel_a->counters().records_sent
+                    << ", A members " << channel_a->counters().members << ", B has "
+                    << channel_b->newest_seq().value_or(-1) << ", B sent "
+                    << channel_b->counters().records_sent << ", B members "
+                    << channel_b->counters().members;
+  EXPECT_TRUE(channel_c->wait_for(1, seconds(10)));
+  EXPECT_EQ(channel_c->record(2)->bytes, records[2].bytes);
+  EXPECT_EQ(channel_c->newest_seq(), 2);
+  EXPECT_GT(channel_c->known_ms(2), 0);
+  EXPECT_EQ(channel_c->counters().rejected, 0);
+  EXPECT_FALSE(channel_b->members().empty());
+}
+
+TEST(RoomChannel, AnswersAWantForRecordsItMissed) {
+  auto records = chain_of(5);
+  Node a(channel_node("127.0.0.94:0")), b(channel_node("127.0.0.95:0"));
+  auto channel_a = a.join_room(test_room());
+  for (const auto &record : records)
+    channel_a->add(record);
+  auto channel_b = b.join_room(test_room());
+  channel_b->connect({where(a)});
+  ASSERT_TRUE(channel_b->wait_for(4, seconds(10))); // from the handshake
+  EXPECT_FALSE(channel_b->record(1));
+  channel_b->request(0, 3);
+  for (int seq = 0; seq < 4; ++seq)
+    EXPECT_TRUE(channel_b->wait_for(seq, seconds(10))) << seq;
+  EXPECT_EQ(channel_b->counters().wants_sent, 1);
+}
+
+TEST(RoomChannel, RefusesARecordOfAnotherRoom) {
+  auto other = make_record(creator(), nullptr, false, "another room");
+  Node a(channel_node("127.0.0.96:0"));
+  auto channel = a.join_room(test_room());
+  EXPECT_THROW(channel->add(other), Error);
+  EXPECT_FALSE(channel->newest_seq());
+}
+
+} // namespace
+} // namespace hlswarm
