@@ -30,7 +30,7 @@ group=$!
 trap 'kill -KILL -- -$group 2>/dev/null || true' ERR
 wait_for 60 has_lines broadcast 2
 
-# 3. End the broadcast: Ctrl-C.
+# 4. End the broadcast: Ctrl-C.
 kill -INT -- "-$group"
 wait_for 20 grep -q '"end":true' broadcast.out
 wait_for 20 grep -q 'ended at seq' broadcast.err
@@ -48,7 +48,7 @@ wait_for 10 test -s statuses
 read -r _ split chain announce <statuses
 expect_eq "$split $chain $announce" "130 130 130" "seg-split, seg-chain, room-announce exit statuses"
 
-# 5. Check: the chain is complete and matches the segments.
+# 6. Check: the chain is complete and matches the segments.
 run 0 seg-chain verify "$XDG_DATA_HOME"/hlswarm/chains/*/evening%20news.chain --segments live
 jq -e --argjson n "$n" '.ended and .records == $n and .segment_files_checked == $n - 1' "$T/out" >/dev/null ||
   fail "verify: $(cat "$T/out")"

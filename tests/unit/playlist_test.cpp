@@ -109,3 +109,43 @@ TEST(MediaPlaylist, ReadsBackOnlyWhatItWrote) {
   EXPECT_FALSE(MediaPlaylist::read(text + "#EXT-X-PROGRAM-DATE-TIME:x\n"));
   EXPECT_FALSE(MediaPlaylist::read("\x00\x00\x00\x20" "ftypisom"));
 }
+
+TEST(MediaPlaylist, AChangedInitSegmentIsMappedBeforeTheNextSegment) {
+  MediaPlaylist playlist(0, 2.0);
+  playlist.set_map("init.mp4"); // before any segment: in the header
+  playlist.add("a.m4s", 2.0);
+  playlist.set_map("init.mp4"); // the same: nothing new
+  playlist.add("b.m4s", 2.0);
+  playlist.set_map("init-2.mp4");
+  playlist.add("c.m4s", 2.0, true);
+  std::string text = playlist.text();
+  EXPECT_TRUE(text.ends_with("#EXT-X-MAP:URI=\"init.mp4\"\n"
+                             "#EXTINF:2.000000,\na.m4s\n"
+                             "#EXTINF:2.000000,\nb.m4s\n"
+                             "#EXT-X-DISCONTINUITY\n"
+                             "#EXT-X-MAP:URI=\"init-2.mp4\"\n"
+                             "#EXTINF:2.000000,\nc.m4s\n"))
+      << text;
+  // A restart continues with the init segment now in force.
+  EXPECT_TRUE(MediaPlaylist::continued(text, 3, 2.0, "init-2.mp4"));
+  EXPECT_FALSE(MediaPlaylist::continued(text, 3, 2.0, "init.mp4"));
+  EXPECT_FALSE(MediaPlaylist::read(text + "#EXT-X-MAP:URI=\"x.mp4\"\n"))
+      << "an EXT-X-MAP with no segment after it";
+}
+
+TEST(MediaPlaylist, AVodPlaylistIsReadBackAndContinuedAsAnEvent) {
+  MediaPlaylist playlist(0, 8.0);
+  playlist.add("a.ts", 8.0);
+  playlist.end(PlaylistType::vod);
+  std::string text = playlist.text();
+  EXPECT_NE(text.find("#EXT-X-PLAYLIST-TYPE:VOD\n"), std::string::npos);
+  auto read = MediaPlaylist::read(text);
+  ASSERT_TRUE(read);
+  EXPECT_EQ(read->text(), text);
+  auto next = MediaPlaylist::continued(text, 1, 8.0, "");
+  ASSERT_TRUE(next);
+  EXPECT_NE(next->text().find("#EXT-X-PLAYLIST-TYPE:EVENT\n"), std::string::npos);
+  playlist.raise_target_duration(11.5);
+  playlist.raise_target_duration(3);
+  EXPECT_NE(playlist.text().find("#EXT-X-TARGETDURATION:12\n"), std::string::npos);
+}

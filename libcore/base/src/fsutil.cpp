@@ -99,6 +99,16 @@ std::filesystem::path temporary_name_for(const std::filesystem::path &final) {
   return final.parent_path() / name;
 }
 
+void check_can_create(const std::filesystem::path &final) {
+  std::filesystem::path probe = temporary_name_for(final);
+  int fd = ::open(probe.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
+                  0644);
+  if (fd < 0)
+    throw system_error(Exit::cant_create, final.string(), errno);
+  ::close(fd);
+  remove_quietly(probe);
+}
+
 bool is_temporary_name(const std::filesystem::path &path) {
   auto name = path.filename().string();
   return name.size() > 1 && name[0] == '.' &&

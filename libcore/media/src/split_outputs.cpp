@@ -2,7 +2,6 @@
 
 #include <cerrno>
 #include <csignal>
-#include <fcntl.h>
 #include <fstream>
 #include <string_view>
 #include <unistd.h>
@@ -216,13 +215,7 @@ std::optional<MediaPlaylist> prepare_playlist(const SplitOutputs &outputs,
   make_dirs(path.parent_path());
   // The playlist is rewritten after each segment under a temporary name:
   // find out now, not after the first segment, if that cannot work.
-  std::filesystem::path probe = temporary_name_for(path);
-  int fd = ::open(probe.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
-                  0644);
-  if (fd < 0)
-    throw system_error(Exit::cant_create, path.string(), errno);
-  ::close(fd);
-  remove_quietly(probe);
+  check_can_create(path);
 
   if (!playlist)
     playlist.emplace(options.start_seq, options.duration, init_uri);

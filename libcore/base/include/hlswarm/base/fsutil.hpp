@@ -28,6 +28,11 @@ void write_file_atomically(const std::filesystem::path &path,
 /// atomic), recognisable as ours: ".<name>.tmp-<pid>".
 std::filesystem::path temporary_name_for(const std::filesystem::path &final);
 
+/// Finds out now, before any work, whether `final` can be written the way
+/// write_file_atomically writes it: creates and removes its temporary
+/// name; Error(cant_create) with the reason if that fails.
+void check_can_create(const std::filesystem::path &final);
+
 /// True for names made by temporary_name_for (for clean-up after a crash).
 bool is_temporary_name(const std::filesystem::path &path);
 

@@ -10,6 +10,12 @@
 
 namespace hlswarm {
 
+/// What a finished playlist says it is (EXT-X-PLAYLIST-TYPE).
+enum class PlaylistType {
+  event, ///< a stream that was followed as it grew
+  vod,   ///< a complete video that never changes again
+};
+
 /// An HLS media playlist that grows one segment at a time: an EVENT
 /// playlist while the stream runs, ended with EXT-X-ENDLIST at the end.
 class MediaPlaylist {
@@ -35,9 +41,20 @@ public:
                                                 std::string_view init_uri);
 
   /// Adds a segment; `uri` is relative to the playlist's folder.
-  void add(std::string uri, double duration);
-  /// Marks the playlist complete (EXT-X-ENDLIST).
-  void end() { ended_ = true; }
+  /// `discontinuity`: its timestamps do not follow the segment before
+  /// (EXT-X-DISCONTINUITY).
+  void add(std::string uri, double duration, bool discontinuity = false);
+  /// The init segment (EXT-X-MAP) of the segments added from now on: in
+  /// the header before the first segment, else before the next one.
+  void set_map(std::string init_uri);
+  /// Raises the target duration to at least `seconds` (it never shrinks).
+  void raise_target_duration(double seconds);
+  /// Marks the playlist complete (EXT-X-ENDLIST); `type` vod also turns
+  /// EXT-X-PLAYLIST-TYPE from EVENT into VOD.
+  void end(PlaylistType type = PlaylistType::event) {
+    ended_ = true;
+    type_ = type;
+  }
 
   /// The playlist text.
   std::string text() const;
@@ -50,13 +67,20 @@ private:
     std::string uri;
     double duration;
     bool discontinuity = false; ///< EXT-X-DISCONTINUITY before it
+    std::string map;            ///< a new EXT-X-MAP before it, if not empty
   };
+
+  /// The init segment of the last segment (of the next, if none).
+  const std::string &current_init_uri() const;
+
   std::int64_t first_seq_;
   double target_duration_;
   std::string init_uri_;
   std::vector<Entry> entries_;
   bool ended_ = false;
+  PlaylistType type_ = PlaylistType::event;
   bool discontinuity_next_ = false;
+  std::string map_next_; ///< set_map's URI, for the next segment
 };
 
 /// `file` as a playlist in `folder` refers to it: a relative URI,
