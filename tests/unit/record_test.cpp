@@ -149,7 +149,8 @@ TEST(Record, Version1RecordsWrittenByEarlierProgramsStayValid) {
 
 TEST(Record, TheLargestRecordFitsInARoomHead) {
   Identity identity = fixed_identity();
-  RecordFields fields = segment_fields(identity, max_record_integer);
+  RecordFields fields = segment_fields(identity, 1);
+  fields.seq = max_record_integer;
   fields.room.name = std::string(64, 'r');
   fields.start_us = fields.duration_us = max_record_integer;
   fields.size = max_segment_bytes;
