@@ -11,10 +11,12 @@
 using namespace hlswarm;
 
 extern "C" int LLVMFuzzerInitialize(int *, char ***) {
-  std::string all;
+  std::string all, fmp4;
   for (const auto &record : fuzz::records(4))
     all += record.bytes;
-  fuzz::write_seeds({all, all.substr(0, all.size() / 2)});
+  for (const auto &record : fuzz::records(4, true))
+    fmp4 += record.bytes;
+  fuzz::write_seeds({all, all.substr(0, all.size() / 2), fmp4});
   return 0;
 }
 

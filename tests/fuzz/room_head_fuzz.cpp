@@ -25,6 +25,14 @@ extern "C" int LLVMFuzzerInitialize(int *, char ***) {
   head.seq = chain[2].fields.seq;
   head.record = chain[2].bytes;
   seeds.push_back(encode_room_head(head));
+  // An fMP4 room: heads naming its init record and a segment that names it.
+  auto fmp4 = fuzz::records(3, true);
+  head.state = RoomState::live;
+  for (int seq : {0, 1}) {
+    head.seq = fmp4[seq].fields.seq;
+    head.record = fmp4[seq].bytes;
+    seeds.push_back(encode_room_head(head));
+  }
   fuzz::write_seeds(seeds);
   return 0;
 }

@@ -17,6 +17,10 @@ for i in 0 1 2; do
 done > "$T/lines"
 echo '{"v":1,"end":true,"segments":3}' >> "$T/lines"
 "$HLSWARM_BIN/seg-chain" -q --chain "$T/seed.chain" "fuzz room" < "$T/lines" > /dev/null
+# and an fMP4 chain: an init record, then segments that name it (version 2).
+head -c 1342 /dev/urandom > "$T/seg/init.mp4"
+jq -c --arg init "$T/seg/init.mp4" 'if .end then . else .init = $init end' "$T/lines" |
+  "$HLSWARM_BIN/seg-chain" -q --store "$T/fmp4.store" --chain "$T/fmp4.chain" "fuzz room" > /dev/null
 
 # The fuzzers of room heads, chain torrents and URIs write their own seeds
 # (seeds.hpp) into the corpus when they start.
@@ -28,14 +32,15 @@ case $(basename "$fuzzer") in
     while read -r line; do
       jq -r .record <<<"$line" | base64 -d > "$T/corpus/record$i"
       i=$((i + 1))
-    done < "$T/seed.chain" ;;
+    done < <(cat "$T/seed.chain" "$T/fmp4.chain") ;;
   *)
     cp "$T/seed.chain" "$T/corpus/chain"
+    cp "$T/fmp4.chain" "$T/corpus/fmp4-chain"
     i=0
     while read -r line; do
       printf '%s' "$line" > "$T/corpus/line$i"
       i=$((i + 1))
-    done < "$T/seed.chain" ;;
+    done < <(cat "$T/seed.chain" "$T/fmp4.chain") ;;
 esac
 
 "$fuzzer" -max_total_time="$seconds" -max_len=12000 -timeout=10 \

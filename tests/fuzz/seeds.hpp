@@ -30,8 +30,9 @@ inline const Room &room() {
   return room;
 }
 
-/// `count` linked records of room(), the last an end record.
-inline std::vector<SignedRecord> records(int count) {
+/// `count` linked records of room(), the last an end record. With `fmp4`,
+/// seq 0 is an init record and every segment names it (version 2).
+inline std::vector<SignedRecord> records(int count, bool fmp4 = false) {
   std::vector<SignedRecord> chain;
   for (int seq = 0; seq < count; ++seq) {
     RecordFields fields;
@@ -40,12 +41,18 @@ inline std::vector<SignedRecord> records(int count) {
     if (seq > 0)
       fields.prev = chain.back().id;
     fields.end = seq == count - 1;
+    fields.init = fmp4 && seq == 0 && !fields.end;
     if (!fields.end) {
+      fields.size = 1234 + static_cast<std::uint64_t>(seq);
+      std::string name = fields.init ? "init.mp4" : "seg" + std::to_string(seq) + ".ts";
+      fields.info_dict =
+          encode_segment_info({name, fields.size, sha256(std::to_string(seq))});
+    }
+    if (fields.is_segment()) {
       fields.start_us = 8'000'000 * seq;
       fields.duration_us = 7'960'000;
-      fields.size = 1234 + static_cast<std::uint64_t>(seq);
-      fields.info_dict = encode_segment_info(
-          {"seg" + std::to_string(seq) + ".ts", fields.size, sha256(std::to_string(seq))});
+      if (fmp4)
+        fields.init_seq = 0;
     }
     chain.push_back(sign_record(fields, creator()));
   }

@@ -16,8 +16,17 @@ using namespace hlswarm;
 namespace {
 
 std::string path_for(const SignedRecord &record) {
-  return record.fields.end ? ""
-                           : "/videos/out/seg" + std::to_string(record.fields.seq) + ".ts";
+  const RecordFields &f = record.fields;
+  if (f.end)
+    return "";
+  return "/videos/out/" + decode_segment_info(f.info_dict, "t").name;
+}
+
+std::string chain_text(const std::vector<SignedRecord> &records) {
+  std::string text;
+  for (const auto &record : records)
+    text += render_chain_line(record, path_for(record)) + "\n";
+  return text;
 }
 
 using ChainFiles = test::TempFolderTest;
@@ -47,6 +56,40 @@ TEST(ChainLine, RendersReadableFieldsFromTheRecord) {
   EXPECT_NE(end_line.find(R"("end":true,"record")"), std::string::npos);
   EXPECT_EQ(end_line.find("path"), std::string::npos);
   EXPECT_EQ(parse_chain_line(end_line, "t").record.fields, end.fields);
+}
+
+TEST(ChainLine, InitLinesAndTheSegmentLinesThatNameThemAreVersion2) {
+  Identity identity = creator();
+  SignedRecord init = make_init_record(identity, nullptr);
+  std::string line = render_chain_line(init, path_for(init));
+  EXPECT_EQ(line.rfind(R"({"v":2,"seq":0,"id":")", 0), 0u) << line;
+  EXPECT_NE(line.find(R"(","init":true,"bytes":800,"infohash":")"), std::string::npos)
+      << line;
+  EXPECT_NE(line.find(R"("path":"/videos/out/init0.mp4","end":false,"record":")"),
+            std::string::npos) << line;
+  EXPECT_EQ(line.find("start"), std::string::npos);
+  EXPECT_EQ(line.find("init_seq"), std::string::npos);
+  ChainEntry entry = parse_chain_line(line, "t");
+  EXPECT_EQ(entry.record.fields, init.fields);
+  EXPECT_EQ(entry.path, "/videos/out/init0.mp4");
+
+  SignedRecord segment = make_fmp4_record(identity, init, 0);
+  std::string segment_line = render_chain_line(segment, path_for(segment));
+  EXPECT_EQ(segment_line.rfind(R"({"v":2,"seq":1,)", 0), 0u) << segment_line;
+  EXPECT_NE(segment_line.find(R"("end":false,"init_seq":0,"record":")"),
+            std::string::npos) << segment_line;
+  EXPECT_EQ(parse_chain_line(segment_line, "t").record.fields, segment.fields);
+
+  // A line that drops or adds a readable field is refused.
+  std::string no_init = line;
+  no_init.erase(no_init.find(R"("init":true,)"), 12);
+  EXPECT_THROW(parse_chain_line(no_init, "t"), Error);
+  std::string no_seq = segment_line;
+  no_seq.erase(no_seq.find(R"("init_seq":0,)"), 13);
+  EXPECT_THROW(parse_chain_line(no_seq, "t"), Error);
+  std::string v1 = segment_line;
+  v1.replace(0, 6, R"({"v":1)");
+  EXPECT_THROW(parse_chain_line(v1, "t"), Error);
 }
 
 TEST(ChainLine, AnyChangedByteOutsideThePathFolderIsCaught) {
@@ -111,6 +154,48 @@ TEST(ChainLinks, FollowSeqPrevRoomAndEnd) {
   EXPECT_TRUE(link_problem(&a, other_room));
 }
 
+TEST(ChainLinks, InitSeqNamesAnInitRecordOfTheChain) {
+  Identity identity = creator();
+  SignedRecord init = make_init_record(identity, nullptr);
+  SignedRecord a = make_fmp4_record(identity, init, 0);
+  SignedRecord b = make_fmp4_record(identity, a, 0);
+  SignedRecord init2 = make_init_record(identity, &b);
+  SignedRecord c = make_fmp4_record(identity, init2, 3);
+  SignedRecord d = make_fmp4_record(identity, c, 0); // an older init: allowed
+  ChainSummary summary = read_chain(chain_text({init, a, b, init2, c, d}), "t");
+  EXPECT_EQ(summary.records, 6u);
+  EXPECT_EQ(summary.segments, 4u);
+  EXPECT_EQ(summary.init_segments, 2u);
+  EXPECT_EQ(summary.bytes, 2 * 800u + 4 * 1234u);
+  ASSERT_EQ(summary.inits.size(), 2u);
+  EXPECT_EQ(summary.inits.back().id, init2.id);
+  EXPECT_EQ(summary.init_at(3), &summary.inits[1]);
+  EXPECT_EQ(summary.init_at(2), nullptr);
+  EXPECT_EQ(summary.timeline_end_us, d.fields.start_us + d.fields.duration_us);
+
+  // An init record last does not move the timeline's end.
+  EXPECT_EQ(read_chain(chain_text({init, a, b, init2}), "t").timeline_end_us,
+            b.fields.start_us + b.fields.duration_us);
+
+  // init_seq naming a segment record, or a record of another room.
+  SignedRecord plain = make_record(identity, nullptr);
+  SignedRecord names_plain = make_fmp4_record(identity, plain, 0);
+  try {
+    read_chain(chain_text({plain, names_plain}), "x.chain");
+    FAIL();
+  } catch (const Error &e) {
+    EXPECT_NE(e.reason().find("line 2, seq 1: init_seq 0 is not an init record"),
+              std::string::npos) << e.reason();
+  }
+  EXPECT_TRUE(init_problem(names_plain, &plain));
+  EXPECT_TRUE(init_problem(a, nullptr));
+  EXPECT_TRUE(init_problem(a, &init2)); // init2 is seq 3, a names seq 0
+  EXPECT_FALSE(init_problem(a, &init));
+  EXPECT_FALSE(init_problem(plain, nullptr)); // names no init
+  SignedRecord other_room = make_init_record(identity, nullptr, "other");
+  EXPECT_TRUE(init_problem(a, &other_room));
+}
+
 TEST_F(ChainFiles, AppendsDurablyAndRepairsATornLastLine) {
   Identity identity = creator();
   auto path = folder_ / "chains" / "room.chain";
@@ -122,6 +207,8 @@ TEST_F(ChainFiles, AppendsDurablyAndRepairsATornLastLine) {
     chain.append({a, path_for(a)});
     chain.append({b, path_for(b)});
     EXPECT_THROW(chain.append({a, path_for(a)}), Error); // does not follow
+    SignedRecord names_a = make_fmp4_record(identity, b, 0);
+    EXPECT_THROW(chain.append({names_a, path_for(names_a)}), Error); // a is no init
     // One writer at a time.
     try {
       ChainFile second(path);

@@ -148,6 +148,15 @@ TEST(ChainRecords, ReadsRecordsOneAfterAnotherAndChecksEveryLink) {
   std::string tampered = r0.bytes + r1.bytes;
   tampered[r0.bytes.size() + 40] ^= 1;
   EXPECT_THROW(read_chain_records(tampered, room, "t"), Error);
+  // fMP4: init_seq must name an init record.
+  SignedRecord init = make_init_record(id, &r1);
+  SignedRecord fragment = make_fmp4_record(id, init, 2);
+  EXPECT_EQ(read_chain_records(r0.bytes + r1.bytes + init.bytes + fragment.bytes,
+                               room, "t").size(), 4u);
+  SignedRecord names_segment = make_fmp4_record(id, init, 1);
+  EXPECT_THROW(read_chain_records(r0.bytes + r1.bytes + init.bytes +
+                                      names_segment.bytes, room, "t"),
+               Error);
 }
 
 TEST(Bencode, LeadingValueLengthSplitsValuesWrittenOneAfterAnother) {

@@ -1,5 +1,6 @@
 #include "hlswarm/chain/chain.hpp"
 
+#include <algorithm>
 #include <cerrno>
 #include <fcntl.h>
 #include <sys/file.h>
@@ -56,19 +57,25 @@ std::string render_chain_line(const SignedRecord &record,
                               std::string_view path) {
   const RecordFields &f = record.fields;
   std::string line = fmt::format(
-      R"({{"v":{},"seq":{},"id":"{}","prev":{},"room":{})", chain_line_version,
-      f.seq, to_hex(digest_bytes(record.id)),
+      R"({{"v":{},"seq":{},"id":"{}","prev":{},"room":{})",
+      record_version_of(f), f.seq, to_hex(digest_bytes(record.id)),
       f.prev ? "\"" + to_hex(digest_bytes(*f.prev)) + "\"" : "null",
       json_string(format_room_uri(f.room)));
-  if (!f.end) {
-    line += fmt::format(
-        R"(,"start":{},"duration":{},"bytes":{},"infohash":"{}","path":{},"end":false)",
-        seconds_text(f.start_us), seconds_text(f.duration_us), f.size,
-        to_hex(digest_bytes(record.infohash())), json_string(path));
+  if (f.end) {
+    line += R"(,"end":true)";
+  } else {
+    if (f.init)
+      line += R"(,"init":true)";
+    else
+      line += fmt::format(R"(,"start":{},"duration":{})",
+                          seconds_text(f.start_us), seconds_text(f.duration_us));
+    line += fmt::format(R"(,"bytes":{},"infohash":"{}","path":{},"end":false)",
+                        f.size, to_hex(digest_bytes(record.infohash())),
+                        json_string(path));
     if (f.discontinuity)
       line += R"(,"discontinuity":true)";
-  } else {
-    line += R"(,"end":true)";
+    if (f.init_seq)
+      line += fmt::format(R"(,"init_seq":{})", *f.init_seq);
   }
   line += fmt::format(R"(,"record":"{}"}})", to_base64(record.bytes));
   return line;
@@ -126,6 +133,19 @@ std::optional<std::string> link_problem(const SignedRecord *previous,
   return std::nullopt;
 }
 
+std::optional<std::string> init_problem(const SignedRecord &segment,
+                                        const SignedRecord *init) {
+  const auto &init_seq = segment.fields.init_seq;
+  if (!init_seq)
+    return std::nullopt;
+  if (!init || !init->fields.init || init->fields.seq != *init_seq)
+    return fmt::format("init_seq {} is not an init record", *init_seq);
+  if (!(init->fields.room == segment.fields.room))
+    return fmt::format("init_seq {} is a record of room {}", *init_seq,
+                       format_room_uri(init->fields.room));
+  return std::nullopt;
+}
+
 ChainSummary read_chain(std::string_view content, std::string_view what,
                         const std::function<void(const ChainEntry &)> &each) {
   ChainSummary summary;
@@ -148,8 +168,7 @@ ChainSummary read_chain(std::string_view content, std::string_view what,
       throw Error(Exit::data, what, e.what());
     }
     where = fmt::format("line {}, seq {}", line_number, entry.record.fields.seq);
-    if (auto problem = link_problem(summary.last ? &summary.last->record : nullptr,
-                                    entry.record))
+    if (auto problem = summary.follow_problem(entry.record))
       throw Error(Exit::data, what, fmt::format("{}: {}", where, *problem));
     if (each)
       each(entry);
@@ -158,13 +177,32 @@ ChainSummary read_chain(std::string_view content, std::string_view what,
   return summary;
 }
 
+const SignedRecord *ChainSummary::init_at(std::int64_t seq) const {
+  auto it = std::lower_bound(
+      inits.begin(), inits.end(), seq,
+      [](const SignedRecord &init, std::int64_t s) { return init.fields.seq < s; });
+  return it != inits.end() && it->fields.seq == seq ? &*it : nullptr;
+}
+
+std::optional<std::string>
+ChainSummary::follow_problem(const SignedRecord &next) const {
+  if (auto problem = link_problem(last ? &last->record : nullptr, next))
+    return problem;
+  const auto &init_seq = next.fields.init_seq;
+  return init_problem(next, init_seq ? init_at(*init_seq) : nullptr);
+}
+
 void ChainSummary::add(ChainEntry entry) {
+  const RecordFields &f = entry.record.fields;
   ++records;
-  if (!entry.record.fields.end) {
+  if (!f.end)
+    bytes += f.size;
+  if (f.init) {
+    ++init_segments;
+    inits.push_back(entry.record);
+  } else if (!f.end) {
     ++segments;
-    bytes += entry.record.fields.size;
-    timeline_end_us =
-        entry.record.fields.start_us + entry.record.fields.duration_us;
+    timeline_end_us = f.start_us + f.duration_us;
   }
   last = std::move(entry);
 }
@@ -232,8 +270,7 @@ ChainFile::~ChainFile() {
 
 std::string ChainFile::append(const ChainEntry &entry) {
   const std::string subject = path_.string();
-  if (auto problem = link_problem(summary_.last ? &summary_.last->record : nullptr,
-                                  entry.record))
+  if (auto problem = summary_.follow_problem(entry.record))
     throw Error(Exit::software, subject, *problem);
   std::string line = render_chain_line(entry.record, entry.path);
   // Never write a line this program could not read back on its next start

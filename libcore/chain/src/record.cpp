@@ -29,18 +29,48 @@ std::optional<std::string> fields_problem(const RecordFields &fields) {
     return fmt::format("seq {} out of range", fields.seq);
   if (fields.prev.has_value() != (fields.seq > 0))
     return std::string(fields.seq > 0 ? "prev missing" : "prev at seq 0");
+  if (fields.end && fields.init)
+    return std::string("a record is not both an end and an init record");
+  const bool media_fields = fields.discontinuity || fields.start_us != 0 ||
+                            fields.duration_us != 0 || fields.init_seq;
   if (fields.end) {
-    if (fields.discontinuity || fields.start_us != 0 ||
-        fields.duration_us != 0 || fields.size != 0 ||
-        !fields.info_dict.empty())
+    if (media_fields || fields.size != 0 || !fields.info_dict.empty())
       return std::string("an end record has no segment fields");
+    return std::nullopt;
+  }
+  if (fields.init) {
+    if (media_fields)
+      return std::string("an init record has no start, duration, "
+                         "discontinuity or init_seq");
     return std::nullopt;
   }
   if (fields.start_us < 0 || fields.start_us > max_record_integer)
     return fmt::format("start {} out of range", fields.start_us);
   if (fields.duration_us < 0 || fields.duration_us > max_record_integer)
     return fmt::format("duration {} out of range", fields.duration_us);
+  if (fields.init_seq && (*fields.init_seq < 0 || *fields.init_seq >= fields.seq))
+    return fmt::format("init_seq {} is not an earlier seq than {}",
+                       *fields.init_seq, fields.seq);
   return std::nullopt;
+}
+
+// Whether `key` belongs in a record of the kind `fields` is.
+bool is_key_of_kind(std::string_view key, const RecordFields &fields) {
+  for (std::string_view common : {"pk", "prev", "room", "seq", "sig", "v"})
+    if (key == common)
+      return true;
+  if (fields.end)
+    return key == "end";
+  if (key == "info" || key == "size")
+    return true;
+  if (fields.init)
+    return key == "init";
+  return key == "start" || key == "dur" || key == "disc" || key == "iseq";
+}
+
+std::string_view kind_name(const RecordFields &fields) {
+  return fields.end ? "an end record" : fields.init ? "an init record"
+                                                    : "a segment record";
 }
 
 bencode::Dict unsigned_dict(const RecordFields &fields) {
@@ -48,23 +78,33 @@ bencode::Dict unsigned_dict(const RecordFields &fields) {
   Dict dict{{"pk", as_string(fields.room.creator)},
             {"room", fields.room.name},
             {"seq", fields.seq},
-            {"v", record_version}};
+            {"v", record_version_of(fields)}};
   if (fields.prev)
     dict.emplace("prev", digest_bytes(*fields.prev));
   if (fields.end) {
     dict.emplace("end", 1);
     return dict;
   }
+  dict.emplace("size", static_cast<std::int64_t>(fields.size));
+  dict.emplace("info", fields.info_dict);
+  if (fields.init) {
+    dict.emplace("init", 1);
+    return dict;
+  }
   if (fields.discontinuity)
     dict.emplace("disc", 1);
   dict.emplace("start", fields.start_us);
   dict.emplace("dur", fields.duration_us);
-  dict.emplace("size", static_cast<std::int64_t>(fields.size));
-  dict.emplace("info", fields.info_dict);
+  if (fields.init_seq)
+    dict.emplace("iseq", *fields.init_seq);
   return dict;
 }
 
 } // namespace
+
+std::int64_t record_version_of(const RecordFields &fields) {
+  return fields.init || fields.init_seq ? 2 : 1;
+}
 
 std::string encode_unsigned_record(const RecordFields &fields) {
   if (auto problem = fields_problem(fields))
@@ -119,8 +159,8 @@ SignedRecord decode_record(std::string_view bytes, std::string_view what) {
   };
 
   std::int64_t version = require("v").integer("v");
-  if (version != record_version)
-    throw fail(fmt::format("version {} (this program reads version {})",
+  if (version < 1 || version > record_version)
+    throw fail(fmt::format("version {} (this program reads versions 1 to {})",
                            version, record_version));
   RecordFields fields;
   fields.room.creator = as_array<32>(bytes_of("pk", 32));
@@ -129,24 +169,32 @@ SignedRecord decode_record(std::string_view bytes, std::string_view what) {
   if (get("prev"))
     fields.prev = digest_from_bytes(bytes_of("prev", 32));
   fields.end = flag("end");
+  fields.init = flag("init");
   fields.discontinuity = flag("disc");
-  const std::size_t common_keys = 5 + (fields.prev ? 1 : 0); // pk room seq sig v
-  if (fields.end) {
-    if (dict.size() != common_keys + 1)
-      throw fail("an end record has exactly pk, prev, room, seq, end, sig, v");
-  } else {
-    fields.start_us = require("start").integer("start");
-    fields.duration_us = require("dur").integer("dur");
+  for (const auto &entry : dict)
+    if (!is_key_of_kind(entry.first, fields))
+      throw fail(fmt::format("\"{}\" is not a key of {}", entry.first,
+                             kind_name(fields)));
+  if (!fields.end) {
     std::int64_t size = require("size").integer("size");
     fields.info_dict = require("info").string("info");
-    if (dict.size() != common_keys + 4 + (fields.discontinuity ? 1 : 0))
-      throw fail("unknown keys in a segment record");
     SegmentInfoDict info = decode_segment_info(fields.info_dict, what);
     if (size < 0 || static_cast<std::uint64_t>(size) != info.size)
       throw fail(fmt::format("size {} differs from the info dict's length {}",
                              size, info.size));
     fields.size = info.size;
   }
+  if (fields.is_segment()) {
+    fields.start_us = require("start").integer("start");
+    fields.duration_us = require("dur").integer("dur");
+    if (get("iseq"))
+      fields.init_seq = require("iseq").integer("iseq");
+  }
+  if (version != record_version_of(fields))
+    throw fail(fmt::format("version {} for {} of version {} (\"init\" and "
+                           "\"iseq\" are version 2, all else version 1)",
+                           version, kind_name(fields),
+                           record_version_of(fields)));
   if (auto problem = fields_problem(fields))
     throw fail(*problem);
 

@@ -31,7 +31,7 @@ struct SplitLine {
   std::int64_t start_us = 0;
   std::int64_t duration_us = 0;
   std::uint64_t bytes = 0;
-  bool has_init = false;
+  std::optional<std::filesystem::path> init; ///< fmp4: the init segment
   std::int64_t segments = 0; ///< on the end line
 };
 
@@ -64,17 +64,22 @@ SplitLine parse_split_line(const Json &object, const std::string &where) {
     line.segments = integer("segments");
     return line;
   }
+  auto absolute_path = [&](const char *key) {
+    auto it = object.find(key);
+    if (it == object.end() || !it->is_string())
+      throw fail(fmt::format("\"{}\" is not a string", key));
+    auto path = std::filesystem::path(it->get<std::string>()).lexically_normal();
+    if (!path.is_absolute())
+      throw fail(fmt::format("\"{}\" is not absolute", key));
+    return path;
+  };
   line.seq = integer("seq");
-  auto path = object.find("path");
-  if (path == object.end() || !path->is_string())
-    throw fail("\"path\" is not a string");
-  line.path = std::filesystem::path(path->get<std::string>()).lexically_normal();
-  if (!line.path.is_absolute())
-    throw fail("\"path\" is not absolute");
+  line.path = absolute_path("path");
   line.start_us = micro("start");
   line.duration_us = micro("duration");
   line.bytes = static_cast<std::uint64_t>(integer("bytes"));
-  line.has_init = object.contains("init");
+  if (object.contains("init"))
+    line.init = absolute_path("init");
   return line;
 }
 
@@ -140,6 +145,92 @@ public:
 private:
   Store store_;
   RoomId room_ = 0;
+};
+
+// The file a record names (a segment or an init segment) and its torrent.
+struct HashedFile {
+  std::filesystem::path path;
+  SegmentTorrent torrent;
+};
+
+// Signs and appends the records of one chain. Each file goes into the store
+// before its record is appended; the record is appended and fsynced, then
+// stored and printed: what downstream sees is already durable.
+class RecordAppender {
+public:
+  RecordAppender(ChainFile &chain, const Identity &identity, Room room,
+                 std::filesystem::path store, std::FILE *out)
+      : chain_(chain), identity_(identity), room_(std::move(room)),
+        store_folder_(std::move(store)), out_(out) {}
+
+  // The next record's room, seq and prev.
+  RecordFields next_fields() const {
+    RecordFields fields;
+    fields.room = room_;
+    if (const auto &last = chain_.summary().last) {
+      fields.seq = last->record.fields.seq + 1;
+      fields.prev = last->record.id;
+    }
+    return fields;
+  }
+
+  // Appends `fields`, with size and info dict from `file` if given.
+  void append(RecordFields fields, const std::optional<HashedFile> &file) {
+    if (file) {
+      fields.size = file->torrent.info.size;
+      fields.info_dict = file->torrent.info_dict;
+      store().add_segment(file->path, file->torrent, fields.seq);
+    }
+    SignedRecord record = sign_record(fields, identity_);
+    std::string chain_line;
+    try {
+      chain_line = chain_.append({record, file ? file->path.string() : ""});
+    } catch (...) {
+      if (file)
+        store().forget_segment(fields.seq);
+      throw;
+    }
+    store().add_record(record);
+    write_raw_line(chain_line, out_);
+  }
+
+  // The seq of the init record for the fMP4 init segment at `path`: the
+  // chain's newest init record if it holds the same bytes (compared by
+  // merkle root and size: the file's name does not matter), else a new
+  // one appended now (a first segment, or a restart with another init).
+  std::int64_t init_seq_for(const std::filesystem::path &path) {
+    HashedFile init{path, hash_segment(path)};
+    const auto &inits = chain_.summary().inits;
+    if (!inits.empty()) {
+      SegmentInfoDict newest =
+          decode_segment_info(inits.back().fields.info_dict, path.string());
+      if (newest.pieces_root == init.torrent.info.pieces_root &&
+          newest.size == init.torrent.info.size)
+        return inits.back().fields.seq;
+    }
+    RecordFields fields = next_fields();
+    fields.init = true;
+    append(fields, init);
+    return fields.seq;
+  }
+
+private:
+  // The store is opened (and the room recorded) only once there is
+  // something to keep, so a run refused at its first line leaves no trace.
+  CreatorStore &store() {
+    if (!store_) {
+      store_.emplace(store_folder_, room_);
+      store_->catch_up(chain_);
+    }
+    return *store_;
+  }
+
+  ChainFile &chain_;
+  const Identity &identity_;
+  Room room_;
+  std::filesystem::path store_folder_;
+  std::FILE *out_;
+  std::optional<CreatorStore> store_;
 };
 
 // A room name from the command line: Error(usage) unless it can be one.
@@ -228,33 +319,14 @@ Exit chain_segments(const ChainOptions &options, int input_fd, std::FILE *out) {
   if (continuing)
     diag::notef("continuing {} after seq {}", chain_path.string(),
                 summary.last->record.fields.seq);
-  // The store is opened (and the room recorded) only once there is
-  // something to keep, so a run refused at its first line leaves no trace.
-  std::optional<CreatorStore> opened_store;
-  auto store = [&]() -> CreatorStore & {
-    if (!opened_store) {
-      opened_store.emplace(options.store, room);
-      opened_store->catch_up(chain);
-    }
-    return *opened_store;
-  };
-
-  auto next_fields = [&] {
-    RecordFields fields;
-    fields.room = room;
-    if (chain.summary().last) {
-      fields.seq = chain.summary().last->record.fields.seq + 1;
-      fields.prev = chain.summary().last->record.id;
-    }
-    return fields;
-  };
+  RecordAppender appender(chain, identity, room, options.store, out);
 
   LineInput input(input_fd, "stdin", options.drain);
   // seg-split's seq must be consecutive within a run; the first line sets
   // where it starts (0, or --start-seq after a restart into the same folder).
   std::optional<std::int64_t> expected_seq;
   std::int64_t run_segments = 0;
-  bool ended = false, warned_init = false;
+  bool ended = false;
   while (auto text = input.next()) {
     if (text->find_first_not_of(" \t\r") == std::string::npos)
       continue;
@@ -271,12 +343,9 @@ Exit chain_segments(const ChainOptions &options, int input_fd, std::FILE *out) {
                     fmt::format("the end line counts {} segments, but {} "
                                 "arrived: lines were lost",
                                 line.segments, run_segments));
-      RecordFields fields = next_fields();
+      RecordFields fields = appender.next_fields();
       fields.end = true;
-      SignedRecord record = sign_record(fields, identity);
-      std::string chain_line = chain.append({record, ""});
-      store().add_record(record);
-      write_raw_line(chain_line, out);
+      appender.append(fields, {});
       ended = true;
       continue;
     }
@@ -291,35 +360,20 @@ Exit chain_segments(const ChainOptions &options, int input_fd, std::FILE *out) {
                                     line.seq - 1)
                       : fmt::format("seq {} again after seq {}", line.seq,
                                     *expected_seq - 1));
-    if (line.has_init && !warned_init) {
-      diag::warning("fmp4 init segments are not chained yet: viewers need the "
-                    "init segment from elsewhere");
-      warned_init = true;
-    }
     SegmentTorrent torrent = hash_segment(line.path);
     if (torrent.info.size != line.bytes)
       throw Error(Exit::data, where,
                   fmt::format("{}: the line says {} bytes, the file has {}",
                               line.path.string(), line.bytes, torrent.info.size));
-    RecordFields fields = next_fields();
-    store().add_segment(line.path, torrent, fields.seq);
+    std::optional<std::int64_t> init_seq;
+    if (line.init)
+      init_seq = appender.init_seq_for(*line.init);
+    RecordFields fields = appender.next_fields();
     fields.discontinuity = continuing && run_segments == 0;
     fields.start_us = timeline_base + line.start_us;
     fields.duration_us = line.duration_us;
-    fields.size = torrent.info.size;
-    fields.info_dict = torrent.info_dict;
-    // Appended and fsynced first, printed second: what downstream sees is
-    // already durable.
-    SignedRecord record = sign_record(fields, identity);
-    std::string chain_line;
-    try {
-      chain_line = chain.append({record, line.path.string()});
-    } catch (...) {
-      store().forget_segment(fields.seq);
-      throw;
-    }
-    store().add_record(record);
-    write_raw_line(chain_line, out);
+    fields.init_seq = init_seq;
+    appender.append(fields, {{line.path, torrent}});
     ++*expected_seq;
     ++run_segments;
     diag::progress(fmt::format("seq {}: {} segments this run",
@@ -372,8 +426,9 @@ Exit verify_chain(const VerifyOptions &options, std::FILE *out) {
     SegmentInfoDict info = decode_segment_info(f.info_dict, subject);
     auto file = *options.segments / info.name;
     std::error_code ec;
+    const char *kind = f.init ? "init segment" : "segment";
     if (!std::filesystem::exists(file, ec))
-      throw fail(fmt::format("segment file {} is missing", file.string()));
+      throw fail(fmt::format("{} file {} is missing", kind, file.string()));
     SegmentTorrent torrent;
     try {
       torrent = hash_segment(file);
@@ -381,9 +436,9 @@ Exit verify_chain(const VerifyOptions &options, std::FILE *out) {
       throw fail(e.what());
     }
     if (torrent.info_dict != f.info_dict)
-      throw fail(fmt::format("segment file {} does not match the record "
+      throw fail(fmt::format("{} file {} does not match the record "
                              "(infohash {}, the record says {})",
-                             file.string(), to_hex(digest_bytes(torrent.infohash())),
+                             kind, file.string(), to_hex(digest_bytes(torrent.infohash())),
                              to_hex(digest_bytes(entry.record.infohash()))));
     ++checked_files;
   });
@@ -407,6 +462,7 @@ Exit verify_chain(const VerifyOptions &options, std::FILE *out) {
                  {"room", format_room_uri(head.fields.room)},
                  {"records", summary.records},
                  {"segments", summary.segments},
+                 {"init_segments", summary.init_segments},
                  {"bytes", summary.bytes},
                  {"duration", static_cast<double>(summary.timeline_end_us) / 1e6},
                  {"ended", summary.ended()},

@@ -192,6 +192,11 @@ std::vector<SignedRecord> read_chain_records(std::string_view bytes,
     if (auto problem =
             link_problem(records.empty() ? nullptr : &records.back(), record))
       throw Error(Exit::data, where, *problem);
+    // Linked from seq 0, records[i] is seq i; init_seq is below seq.
+    const auto &init_seq = record.fields.init_seq;
+    if (auto problem = init_problem(
+            record, init_seq ? &records[static_cast<std::size_t>(*init_seq)] : nullptr))
+      throw Error(Exit::data, where, *problem);
     records.push_back(std::move(record));
     at += length;
   }

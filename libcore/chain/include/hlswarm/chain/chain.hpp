@@ -13,13 +13,16 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "hlswarm/chain/record.hpp"
 
 namespace hlswarm {
 
-/// The chain line format version ("v").
-inline constexpr int chain_line_version = 1;
+/// The newest chain line format version. A line's "v" is its record's
+/// version (record_version_of): lines of version 2 records add "init" or
+/// "init_seq", and every earlier line keeps its exact form.
+inline constexpr int chain_line_version = 2;
 
 /// No chain line is longer (a record, its readable fields and a path).
 inline constexpr std::size_t max_chain_line_bytes = 8192;
@@ -32,7 +35,8 @@ struct ChainEntry {
 
 /// The line for `record` (no newline): keys in this order,
 ///   segment: v seq id prev room start duration bytes infohash path end
-///            [discontinuity] record
+///            [discontinuity] [init_seq] record
+///   init:    v seq id prev room init bytes infohash path end record
 ///   end:     v seq id prev room end record
 /// ids and hashes in lowercase hex, prev null at seq 0, start and duration
 /// in seconds with exactly six decimals, record in base64.
@@ -44,16 +48,29 @@ std::string render_chain_line(const SignedRecord &record,
 /// Error(data) with subject `what` naming the first field that disagrees.
 ChainEntry parse_chain_line(std::string_view line, std::string_view what);
 
+/// Checks a link beyond the record before: that `init` (the chain's record
+/// at `segment`'s init_seq, nullptr if the chain has none there) is an init
+/// record of `segment`'s room. Nullopt for a record without init_seq.
+std::optional<std::string> init_problem(const SignedRecord &segment,
+                                        const SignedRecord *init);
+
 /// What a chain holds, as read by read_chain.
 struct ChainSummary {
   std::size_t records = 0;
-  std::size_t segments = 0;
-  std::uint64_t bytes = 0;           ///< sum of segment sizes
+  std::size_t segments = 0;          ///< segment records (media)
+  std::size_t init_segments = 0;     ///< init records
+  std::uint64_t bytes = 0;           ///< sum of segment and init segment sizes
   std::optional<ChainEntry> last;    ///< the newest record
+  std::vector<SignedRecord> inits;   ///< every init record, in seq order
   std::int64_t timeline_end_us = 0;  ///< start + duration of the newest segment
   std::size_t complete_bytes = 0;    ///< bytes up to the last newline
   std::size_t torn_bytes = 0;        ///< bytes after it (a torn last line)
   bool ended() const { return last && last->record.fields.end; }
+  /// The init record at `seq`, or nullptr.
+  const SignedRecord *init_at(std::int64_t seq) const;
+  /// Why `next` may not come next: link_problem after `last`, or
+  /// init_problem with the init record it names. Nullopt if it may.
+  std::optional<std::string> follow_problem(const SignedRecord &next) const;
   /// Counts `entry` (already checked to follow `last`) and makes it last.
   /// Byte counts (complete_bytes, torn_bytes) are the reader's business.
   void add(ChainEntry entry);
@@ -66,7 +83,8 @@ struct ChainSummary {
 std::optional<std::string> link_problem(const SignedRecord *previous,
                                         const SignedRecord &next);
 
-/// Reads a whole chain from `content`, checking every line and every link;
+/// Reads a whole chain from `content`, checking every line and every link
+/// (follow_problem);
 /// calls `each` for each entry in order. The first fault throws Error(data)
 /// with subject `what` and a reason starting "line N, seq S: ". Bytes after
 /// the last newline are not read but counted in torn_bytes.

@@ -38,6 +38,9 @@ std::filesystem::path default_chain_path(const std::filesystem::path &store,
 /// the chain's own seq continues from the chain file's last record, and the
 /// media timeline with it (start = end of the last segment + seg-split's
 /// start; the first segment after a restart is marked discontinuity).
+/// A line with "init" (fMP4) gets init_seq, the seq of the chain's newest
+/// init record when that holds the same bytes, else of an init record
+/// appended (and printed) just before the segment's.
 /// seg-split's end line appends the end record; end of input without it
 /// leaves the chain open. Returns interrupted after SIGINT/SIGTERM.
 Exit chain_segments(const ChainOptions &options, int input_fd, std::FILE *out);
@@ -56,7 +59,8 @@ struct VerifyOptions {
 };
 
 /// Checks every line, signature and link of a chain file (and with
-/// `segments` every segment file's v2 hash); prints a summary line.
+/// `segments` every segment and init segment file's v2 hash); prints a
+/// summary line.
 /// Error(data) names the first broken line and seq and why; Error(usage)
 /// for a bad room, Error(no_input) for a missing chain, segments folder or
 /// (with a room name) key file.

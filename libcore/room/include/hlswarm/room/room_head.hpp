@@ -60,8 +60,8 @@ RoomHead decode_room_head(std::string_view value, const Room &room,
 /// The chain torrent's file: the records' canonical bytes one after another,
 /// seq 0 first (bencode is self-delimiting, so nothing separates them).
 /// Reads it from untrusted bytes: every record decoded and verified, every
-/// link checked (link_problem), all of room `room`. Error(data) naming the
-/// seq that fails.
+/// link checked (link_problem, and init_problem for each init_seq), all of
+/// room `room`. Error(data) naming the seq that fails.
 std::vector<SignedRecord> read_chain_records(std::string_view bytes,
                                              const Room &room,
                                              std::string_view what);
