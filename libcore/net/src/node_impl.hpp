@@ -166,9 +166,11 @@ struct Node::Impl {
   Clock::time_point next_republish{};
   Clock::time_point next_stats_file{};
 
-  /// Node::seed, with `userdata` for the torrent's extensions.
+  /// Node::seed, with `userdata` for the torrent's extensions, and peer
+  /// exchange (off for segment torrents).
   std::string seed_file(const std::filesystem::path &file,
-                        std::string_view info_dict, lt::client_data_t userdata);
+                        std::string_view info_dict, lt::client_data_t userdata,
+                        bool peer_exchange = false);
   void run_pump();
   void handle(lt::alert *alert); // mutex held
   void handle_item_alert(lt::alert *alert);

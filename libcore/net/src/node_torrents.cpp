@@ -27,6 +27,8 @@ namespace {
 
 constexpr int block_size = 16 * 1024;
 
+
+
 // A torrent_info from a .torrent file's bytes (one file, v2).
 std::shared_ptr<lt::torrent_info> torrent_from_file_bytes(const std::string &torrent_file) {
   lt::error_code ec;
@@ -95,6 +97,11 @@ lt::add_torrent_params torrent_params(std::shared_ptr<lt::torrent_info> info,
   // origin, not one DHT lookup per segment per viewer.
   params.flags &= ~(lt::torrent_flags::auto_managed | lt::torrent_flags::paused);
   params.flags |= lt::torrent_flags::disable_dht;
+  // No peer exchange or local discovery on segment torrents: they would
+  // hand every viewer the origin's address at once, and a viewer chooses
+  // its sources itself (room_viewer.cpp). Room torrents keep both: there
+  // they find members.
+  params.flags |= lt::torrent_flags::disable_pex | lt::torrent_flags::disable_lsd;
   return params;
 }
 
@@ -106,7 +113,7 @@ std::string Node::seed(const std::filesystem::path &file, std::string_view info_
 
 std::string Node::Impl::seed_file(const std::filesystem::path &file,
                                   std::string_view info_dict,
-                                  lt::client_data_t userdata) {
+                                  lt::client_data_t userdata, bool peer_exchange) {
   auto info = torrent_from_info_dict(info_dict);
   std::error_code error;
   auto size = std::filesystem::file_size(file, error);
@@ -144,6 +151,8 @@ std::string Node::Impl::seed_file(const std::filesystem::path &file,
   lt::error_code ec;
   auto params = torrent_params(info, file);
   params.userdata = userdata;
+  if (peer_exchange)
+    params.flags &= ~(lt::torrent_flags::disable_pex | lt::torrent_flags::disable_lsd);
   lt::torrent_handle handle = impl.session->add_torrent(std::move(params), ec);
   std::unique_lock lock(impl.mutex);
   auto &state = impl.torrents[infohash];

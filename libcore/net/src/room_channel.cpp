@@ -507,7 +507,7 @@ std::shared_ptr<RoomChannel> Node::join_room(const Room &room) {
     std::lock_guard lock(impl.mutex);
     impl.rooms[key] = tag;
   }
-  std::string infohash = impl.seed_file(file, info_dict, lt::client_data_t(tag_pointer));
+  std::string infohash = impl.seed_file(file, info_dict, lt::client_data_t(tag_pointer), true);
   {
     std::lock_guard lock(impl.mutex);
     channel->set_torrent(impl.torrents[infohash].handle);

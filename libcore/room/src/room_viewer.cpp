@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <deque>
 #include <map>
+#include <random>
 #include <set>
 
 #include <fmt/format.h>
@@ -52,7 +53,16 @@ struct Fetch {
   std::filesystem::path file;
   std::uint64_t verified_bytes = 0;
   Clock::time_point progressed{};
+  bool origin_connected = false;
 };
+
+/// The origin is a source for a new fetch with probability
+/// origin_first_share / (members + 1); the other fetches add it only when
+/// no member has sent anything for origin_wait. The first viewers of a
+/// segment fetch it from the origin, the rest from them: the origin
+/// uploads each segment a little more than once.
+constexpr double origin_first_share = 0.5;
+constexpr milliseconds origin_wait{300};
 
 } // namespace
 
@@ -75,6 +85,7 @@ struct RoomViewer::Impl {
   std::map<std::int64_t, Fetch> fetches;
   std::deque<std::string> seeding;      ///< handed over, still seeded
   double segment_seconds = 8;           ///< the room's segment duration
+  std::minstd_rand random_engine{std::random_device{}()};
   Clock::time_point last_record_at = Clock::now();
   Clock::time_point last_head_read{};
   nlohmann::json segment_stats = nlohmann::json::array();
@@ -82,6 +93,28 @@ struct RoomViewer::Impl {
   // The store, when there is one.
   std::optional<Store> store;
   RoomId room_id = 0;
+
+  bool is_origin(const HostPort &peer) const {
+    return std::find(origins.begin(), origins.end(), peer) != origins.end() ||
+           std::find(hints.begin(), hints.end(), peer) != hints.end();
+  }
+
+  /// The members that are not the origin.
+  std::vector<HostPort> other_members() const {
+    std::vector<HostPort> result = members ? members->current() : std::vector<HostPort>{};
+    result.erase(std::remove_if(result.begin(), result.end(),
+                                [&](const HostPort &peer) { return is_origin(peer); }),
+                 result.end());
+    return result;
+  }
+
+  std::vector<HostPort> origin_sources() const {
+    std::vector<HostPort> result = origins;
+    for (const auto &hint : hints)
+      if (std::find(result.begin(), result.end(), hint) == result.end())
+        result.push_back(hint);
+    return result;
+  }
 
   std::vector<HostPort> sources() const {
     std::vector<HostPort> result = members ? members->current() : std::vector<HostPort>{};
@@ -94,10 +127,13 @@ struct RoomViewer::Impl {
 
   // ---- finding the room
 
-  /// Reads the head until one names a record: the way in.
+  /// Reads the head until one names a record, or says the room is live
+  /// (its first record then comes on the channel): the way in. Lookups
+  /// back off from a quarter of a second to four seconds.
   RoomHead find_head() {
     const auto deadline = Clock::now() + options.find_timeout;
     std::optional<std::string> invalid;
+    milliseconds pause{250};
     while (!stop_requested()) {
       if (Clock::now() >= deadline) {
         if (invalid)
@@ -113,7 +149,7 @@ struct RoomViewer::Impl {
       if (item) {
         try {
           RoomHead head = decode_room_head(item->value, uri.room, "room head");
-          if (head.seq)
+          if (head.seq || head.state == RoomState::live)
             return head;
         } catch (const Error &e) {
           // A head that passed the DHT's signature check but not ours: the
@@ -122,13 +158,16 @@ struct RoomViewer::Impl {
           invalid = e.what();
         }
       }
-      wait_for_stop(milliseconds(200));
+      wait_for_stop(std::min(pause, left_until(deadline)));
+      pause = std::min(pause * 2, milliseconds(4000));
     }
     throw Error(Exit::interrupted, format_room_uri(uri.room), "interrupted");
   }
 
   void take_head(const RoomHead &head) {
     state = head.state;
+    for (const auto &hint : hints)
+      origin_ips.insert(hint.host);
     chain_info = head.chain_info;
     for (const auto &origin : head.origins)
       if (std::find(origins.begin(), origins.end(), origin) == origins.end()) {
@@ -207,6 +246,17 @@ struct RoomViewer::Impl {
         return options.choose_span(records);
       return {0, last_segment};
     }
+    // A live room that has not begun: its first record comes on the
+    // channel (or, failing that, in a later head).
+    auto waited_since = Clock::now();
+    while (!channel->newest_seq() && !stop_requested()) {
+      if (Clock::now() - waited_since > options.find_timeout)
+        throw Error(Exit::unavailable, format_room_uri(uri.room),
+                    fmt::format("the room has not begun within {:g} s",
+                                options.find_timeout.count() / 1000.0));
+      if (!channel->wait_for(0, milliseconds(1000)))
+        fall_back_to_head();
+    }
     std::int64_t newest = channel->newest_seq().value_or(0);
     return {std::max<std::int64_t>(0, newest - options.behind), std::nullopt};
   }
@@ -255,7 +305,14 @@ struct RoomViewer::Impl {
     auto info = decode_segment_info(record.fields.info_dict, "record");
     fetch.file = options.fetch_dir / fmt::format("{}-{}", record.fields.seq, info.name);
     DownloadOptions download;
-    download.peers = sources();
+    download.peers = other_members();
+    std::uniform_real_distribution<double> chance(0, 1);
+    if (download.peers.empty() ||
+        chance(random_engine) < origin_first_share / static_cast<double>(download.peers.size() + 1)) {
+      auto origin = origin_sources();
+      download.peers.insert(download.peers.end(), origin.begin(), origin.end());
+      fetch.origin_connected = true;
+    }
     download.max_peers = options.max_peers;
     if (next)
       download.deadline = next_segment_deadline;
@@ -278,18 +335,39 @@ struct RoomViewer::Impl {
         return;
       if (record->fields.end)
         return;
-      start_fetch(*record, seq == next);
+      // Deadlines make a segment come in order from the fastest peer: for
+      // a segment the room is still spreading (the newest) that is the
+      // origin, for every viewer at once. They go on segments that others
+      // have had time to fetch, where they rescue the play position.
+      bool newest = channel->newest_seq().value_or(seq) <= seq + 1;
+      start_fetch(*record, seq == next && !newest);
     }
   }
 
   /// Connects the current members to every fetch in flight: a peer that
   /// joined or got the segment meanwhile becomes a source.
   void refresh_sources() {
-    auto peers = sources();
-    if (peers.empty())
-      return;
-    for (const auto &[seq, fetch] : fetches)
+    auto peers = other_members();
+    for (auto &[seq, fetch] : fetches)
       node.connect_peers(fetch.infohash, peers);
+  }
+
+  /// Notes which fetches progressed; one that no member has fed for
+  /// origin_wait gets the origin as a source.
+  void watch_fetches() {
+    auto now = Clock::now();
+    for (auto &[seq, fetch] : fetches) {
+      auto progress = node.progress(fetch.infohash);
+      if (!progress)
+        continue;
+      if (progress->verified_bytes != fetch.verified_bytes) {
+        fetch.verified_bytes = progress->verified_bytes;
+        fetch.progressed = now;
+      } else if (!fetch.origin_connected && now - fetch.progressed > origin_wait) {
+        node.connect_peers(fetch.infohash, origin_sources());
+        fetch.origin_connected = true;
+      }
+    }
   }
 
   ViewedSegment hand_over(Fetch &fetch, const DownloadProgress &progress) {
@@ -317,6 +395,15 @@ struct RoomViewer::Impl {
       node.remove(seeding.front());
       seeding.pop_front();
     }
+  }
+
+  /// An fMP4 fragment must name an init record of the room that came before.
+  void check_init(const SignedRecord &record) {
+    if (!record.fields.init_seq)
+      return;
+    auto init = channel->record(*record.fields.init_seq);
+    if (auto problem = init_problem(record, init ? &*init : nullptr))
+      throw Error(Exit::data, fmt::format("seq {}", record.fields.seq), *problem);
   }
 
   void check_link(const SignedRecord &record) {
@@ -355,6 +442,13 @@ ViewEnd RoomViewer::view(const ViewEvents &events) {
   auto &impl = *impl_;
   impl.take_head(impl.find_head());
   auto [next, last] = impl.choose_start();
+  // fMP4: the init segment the first fragment needs comes before it (a
+  // later one is in seq order anyway).
+  // -1: none. (GCC 12 warns that an optional here may be uninitialized.)
+  std::int64_t prelude = -1;
+  if (auto first = impl.record_at(next, Clock::now() + impl.options.give_up))
+    if (first->fields.init_seq && *first->fields.init_seq < next)
+      prelude = *first->fields.init_seq;
   impl.open_store();
   if (events.joined)
     events.joined(impl.state, next);
@@ -362,7 +456,6 @@ ViewEnd RoomViewer::view(const ViewEvents &events) {
   auto waiting_since = Clock::now();
   auto next_progress = Clock::now();
   auto next_refresh = Clock::now() + milliseconds(1000);
-  std::uint64_t next_verified = 0;
   double media_seconds = 0;
 
   while (true) {
@@ -372,6 +465,10 @@ ViewEnd RoomViewer::view(const ViewEvents &events) {
       return ViewEnd::span_done;
     auto now = Clock::now();
     impl.fill_window(next, last);
+    if (prelude >= 0 && !impl.fetches.count(prelude))
+      if (auto init = impl.record_at(prelude, Clock::now() + want_interval))
+        impl.start_fetch(*init, true);
+    impl.watch_fetches();
     if (now >= next_refresh) {
       impl.refresh_sources();
       next_refresh = now + milliseconds(1000);
@@ -388,7 +485,9 @@ ViewEnd RoomViewer::view(const ViewEvents &events) {
       next_progress = now + milliseconds(500);
     }
 
-    auto fetch = impl.fetches.find(next);
+    auto fetch = impl.fetches.find(prelude >= 0 ? prelude : next);
+    if (prelude >= 0 && fetch == impl.fetches.end())
+      continue; // its record is being asked for
     if (fetch == impl.fetches.end()) {
       // No record for `next` yet (live), or it is the end record.
       if (auto record = impl.channel->record(next)) {
@@ -428,24 +527,29 @@ ViewEnd RoomViewer::view(const ViewEvents &events) {
     if (progress->complete) {
       Fetch done = std::move(fetch->second);
       impl.fetches.erase(fetch);
-      impl.check_link(done.record);
+      if (prelude < 0)
+        impl.check_link(done.record);
+      impl.check_init(done.record);
       ViewedSegment segment = impl.hand_over(done, *progress);
       impl.keep_in_store(done.record, &done.file, done.infohash);
-      impl.previous = done.record;
       impl.retire(done.infohash);
-      media_seconds = static_cast<double>(done.record.fields.start_us +
-                                          done.record.fields.duration_us) / 1e6;
-      ++next;
+      if (prelude >= 0) {
+        // Out of seq order: the next record links to the one before it,
+        // not to this.
+        prelude = -1;
+      } else {
+        impl.previous = done.record;
+        if (!done.record.fields.init)
+          media_seconds = static_cast<double>(done.record.fields.start_us +
+                                              done.record.fields.duration_us) / 1e6;
+        ++next;
+      }
       waiting_since = Clock::now();
-      next_verified = 0;
       if (events.segment && !events.segment(segment))
         return ViewEnd::stopped;
       continue;
     }
-    if (progress->verified_bytes != next_verified) {
-      next_verified = progress->verified_bytes;
-      fetch->second.progressed = Clock::now();
-    } else if (Clock::now() - fetch->second.progressed > impl.options.give_up) {
+    if (Clock::now() - fetch->second.progressed > impl.options.give_up) {
       throw Error(Exit::unavailable, fmt::format("seq {}", next),
                   fmt::format("no source sent a byte of it for {:g} s "
                               "({} of {} bytes verified)",

@@ -198,6 +198,7 @@ public:
   std::string seed(const std::filesystem::path &file,
                    std::string_view info_dict);
 
+
   /// Downloads the torrent described by `info_dict` into `file`, connecting
   /// at once to `peers` and the options' peers (libtorrent would otherwise
   /// wait for its once-a-second tick). Returns the infohash.

@@ -1,0 +1,37 @@
+// peer-fetch's work: watch a room (RoomViewer) and write what it hands
+// over to a player's stream and/or an HLS folder, with a progress line,
+// per-segment statistics and lingering as a distributor afterwards.
+#pragma once
+
+#include <chrono>
+#include <filesystem>
+#include <optional>
+#include <string>
+
+#include "hlswarm/base/error.hpp"
+#include "hlswarm/net/network_options.hpp"
+
+namespace hlswarm {
+
+/// Options of `peer-fetch URI`.
+struct PeerFetchOptions {
+  std::string uri;
+  /// -o FILE; "-" or nullopt with no --hls: standard output.
+  std::optional<std::string> output;
+  std::optional<std::filesystem::path> hls_dir; ///< --hls DIR
+  int behind = 1;
+  std::optional<std::string> from; ///< --from TIME
+  std::optional<std::string> to;   ///< --to TIME
+  int max_peers = 8;
+  std::chrono::milliseconds give_up = std::chrono::seconds(30);
+  std::chrono::milliseconds timeout = std::chrono::seconds(30);
+  std::chrono::milliseconds linger{0};
+  std::filesystem::path store;
+  NetworkOptions network;
+};
+
+/// Watches the room until it ends, the span is done or the player goes
+/// away (0), is interrupted (130), or fails (the Error's code).
+Exit peer_fetch(const PeerFetchOptions &options);
+
+} // namespace hlswarm

@@ -1,0 +1,170 @@
+#include "hlswarm/room/peer_fetch.hpp"
+
+#include <unistd.h>
+
+#include <fmt/format.h>
+
+#include "hlswarm/base/diag.hpp"
+#include "hlswarm/base/fsutil.hpp"
+#include "hlswarm/base/signals.hpp"
+#include "hlswarm/chain/room.hpp"
+#include "hlswarm/chain/segment_torrent.hpp"
+#include "hlswarm/media/seek.hpp"
+#include "hlswarm/media/viewer_output.hpp"
+#include "hlswarm/net/node.hpp"
+#include "hlswarm/net/transfer_stats.hpp"
+#include "hlswarm/room/room_viewer.hpp"
+
+namespace hlswarm {
+
+namespace {
+
+// --from/--to: the segments covering that span of a complete room.
+SpanChooser span_chooser(const PeerFetchOptions &options) {
+  std::optional<double> from, to;
+  if (options.from)
+    from = parse_media_time(*options.from);
+  if (options.to)
+    to = parse_media_time(*options.to);
+  if (from && to && *to <= *from)
+    throw Error(Exit::usage, "--to", "must be later than --from");
+  return [from, to](const std::vector<SignedRecord> &records) {
+    std::vector<SegmentTime> times;
+    for (const auto &record : records)
+      if (!record.fields.end && record.fields.duration_us > 0)
+        times.push_back({record.fields.seq,
+                         static_cast<double>(record.fields.start_us) / 1e6,
+                         static_cast<double>(record.fields.duration_us) / 1e6});
+    SeekSpan span = seek_span(times, from, to);
+    return std::pair{span.first_seq, span.last_seq};
+  };
+}
+
+OutputSet make_outputs(const PeerFetchOptions &options, RoomState state) {
+  OutputSet outputs;
+  bool to_stdout = !options.output ? !options.hls_dir : *options.output == "-";
+  if (to_stdout)
+    outputs.add(make_stream_output(STDOUT_FILENO, "standard output"), "standard output");
+  else if (options.output)
+    outputs.add(make_file_output(*options.output), *options.output);
+  if (options.hls_dir)
+    outputs.add(make_hls_output(*options.hls_dir,
+                                state == RoomState::vod ? OutputKind::vod : OutputKind::live),
+                options.hls_dir->string());
+  return outputs;
+}
+
+std::string rate_text(double bytes_per_second) {
+  if (bytes_per_second >= 1e6)
+    return fmt::format("{:.1f} MB/s", bytes_per_second / 1e6);
+  return fmt::format("{:.0f} kB/s", bytes_per_second / 1e3);
+}
+
+// The progress line: position, what is being fetched, peers, rates and the
+// share of bytes that came from peers rather than the origin.
+class ProgressLine {
+public:
+  explicit ProgressLine(Node &node) : node_(node) {}
+
+  void show(const ViewStatus &status, std::uint64_t origin_bytes, std::uint64_t peer_bytes) {
+    auto stats = node_.stats();
+    auto now = std::chrono::steady_clock::now();
+    double seconds = std::chrono::duration<double>(now - last_).count();
+    std::uint64_t down = stats.value("downloaded_bytes", std::uint64_t{0});
+    std::uint64_t up = stats.value("uploaded_bytes", std::uint64_t{0});
+    double down_rate = seconds > 0 ? static_cast<double>(down - last_down_) / seconds : 0;
+    double up_rate = seconds > 0 ? static_cast<double>(up - last_up_) / seconds : 0;
+    last_ = now;
+    last_down_ = down;
+    last_up_ = up;
+    std::uint64_t total = origin_bytes + peer_bytes;
+    int position = static_cast<int>(status.media_seconds);
+    diag::progress(fmt::format(
+        "{}:{:02}:{:02} seq {} (newest {}), fetching {}, {} peers, down {}, up {}, "
+        "{}% from peers",
+        position / 3600, position / 60 % 60, position % 60, status.next_seq,
+        status.newest_seq, status.fetching, status.members, rate_text(down_rate),
+        rate_text(up_rate), total ? peer_bytes * 100 / total : 0));
+  }
+
+private:
+  Node &node_;
+  std::chrono::steady_clock::time_point last_ = std::chrono::steady_clock::now();
+  std::uint64_t last_down_ = 0;
+  std::uint64_t last_up_ = 0;
+};
+
+} // namespace
+
+Exit peer_fetch(const PeerFetchOptions &options) {
+  RoomUri uri = parse_room_uri(options.uri, Exit::usage);
+  ViewOptions view;
+  if (options.from || options.to)
+    view.choose_span = span_chooser(options);
+  view.behind = options.behind;
+  view.max_peers = options.max_peers;
+  view.give_up = options.give_up;
+  view.find_timeout = options.timeout;
+  view.store = options.store;
+  // Downloads land here and are copied into the store once verified; the
+  // folder goes when the program does.
+  view.fetch_dir = options.store / "fetching" / fmt::format("{}", ::getpid());
+  std::filesystem::remove_all(view.fetch_dir);
+
+  Node node(make_node_options(options.network, any_free_port, uri.origin_hints()));
+  Exit result = Exit::ok;
+  {
+    RoomViewer viewer(node, uri, view);
+    std::optional<OutputSet> outputs;
+    ProgressLine progress(node);
+    std::uint64_t origin_bytes = 0, peer_bytes = 0;
+
+    ViewEvents events;
+    events.joined = [&](RoomState state, std::int64_t first_seq) {
+      outputs.emplace(make_outputs(options, state));
+      diag::notef("{}: {} room, starting at seq {}", format_room_uri(uri.room),
+                  to_string(state), first_seq);
+    };
+    events.segment = [&](const ViewedSegment &segment) {
+      origin_bytes += segment.origin_bytes;
+      peer_bytes += segment.peer_bytes;
+      OutputSegment out;
+      out.seq = segment.record.fields.seq;
+      out.file = segment.file;
+      out.name = decode_segment_info(segment.record.fields.info_dict, "record").name;
+      out.duration_s = static_cast<double>(segment.record.fields.duration_us) / 1e6;
+      out.init = segment.record.fields.init;
+      out.discontinuity = segment.record.fields.discontinuity;
+      if (outputs->write(out))
+        return true;
+      diag::note("the player went away: stopping");
+      return false;
+    };
+    events.progress = [&](const ViewStatus &status) {
+      if (diag::progress_enabled())
+        progress.show(status, origin_bytes, peer_bytes);
+    };
+
+    ViewEnd end = viewer.view(events);
+    diag::progress_done();
+    node.set_stats_section("channel", viewer.stats());
+    if (end == ViewEnd::ended || end == ViewEnd::span_done)
+      outputs->finish();
+    if (end == ViewEnd::interrupted)
+      result = Exit::interrupted;
+    std::uint64_t total = origin_bytes + peer_bytes;
+    diag::notef("{} bytes fetched, {}% from peers", total,
+                total ? peer_bytes * 100 / total : 0);
+    if (result == Exit::ok && options.linger.count() > 0) {
+      diag::notef("serving for {:g} s more", options.linger.count() / 1000.0);
+      if (wait_for_another_stop(stop_count(), options.linger))
+        result = Exit::interrupted;
+    }
+  }
+  node.stop();
+  std::error_code ignored;
+  std::filesystem::remove_all(view.fetch_dir, ignored);
+  return result;
+}
+
+} // namespace hlswarm
