@@ -5,7 +5,6 @@
 #include <deque>
 #include <ifaddrs.h>
 #include <mutex>
-#include <random>
 #include <netinet/in.h>
 #include <thread>
 #include <arpa/inet.h>
@@ -84,9 +83,6 @@ std::vector<HostPort> origin_endpoints(const Node &node) {
     result.resize(4);
   return result;
 }
-
-/// How many members the origin connects to for each new segment.
-constexpr std::size_t origin_first_peers = 2;
 
 // The creator's room on the network: the store's records and segments,
 // the chain torrent, the head.
@@ -261,16 +257,11 @@ private:
       file = path;
     }
     node_.seed(file, record.fields.info_dict);
-    // A few members are told at once (no DHT lookup per segment, see
-    // NETWORK in hlswarm(7)); they and the viewers who come for it spread
-    // it further. Connecting every member would have each fetch it from
+    // The origin connects nobody: the viewers learn of the segment on the
+    // room channel and come for it, the first two of them at once and the
+    // others only if nobody else has it (see "Fetching a segment" in
+    // hlswarm(7)). Connecting every member would have each fetch it from
     // the origin.
-    if (neighbours_)
-      if (auto peers = neighbours_->current(); !peers.empty()) {
-        std::shuffle(peers.begin(), peers.end(), random_engine_);
-        peers.resize(std::min<std::size_t>(peers.size(), origin_first_peers));
-        node_.connect_peers(infohash, peers);
-      }
   }
 
   /// Whether `file` holds the bytes of `record`'s segment.
@@ -328,7 +319,6 @@ private:
   Node node_;
   std::shared_ptr<RoomChannel> channel_;
   std::optional<RoomMembers> neighbours_;
-  std::minstd_rand random_engine_{std::random_device{}()};
 };
 
 Identity creator_identity(const std::optional<std::filesystem::path> &key_file) {

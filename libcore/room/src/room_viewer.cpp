@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <deque>
 #include <map>
-#include <random>
 #include <set>
 
 #include <fmt/format.h>
@@ -56,12 +55,14 @@ struct Fetch {
   bool origin_connected = false;
 };
 
-/// The origin is a source for a new fetch with probability
-/// origin_first_share / (members + 1); the other fetches add it only when
-/// no member has sent anything for origin_wait. The first viewers of a
-/// segment fetch it from the origin, the rest from them: the origin
-/// uploads each segment a little more than once.
-constexpr double origin_first_share = 0.5;
+/// For each segment, the origin_first_fetchers members (this node
+/// included) whose SHA-256(infohash, listen endpoint) is lowest fetch it
+/// from the origin at once; every member ranks the same way from the
+/// member list, with no message exchanged. The others add the origin only
+/// when no member has sent them anything for origin_wait. So the first
+/// viewers of a segment fetch it from the origin and the rest from them,
+/// and the origin uploads each segment a little more than once.
+constexpr std::size_t origin_first_fetchers = 2;
 constexpr milliseconds origin_wait{300};
 
 } // namespace
@@ -85,7 +86,7 @@ struct RoomViewer::Impl {
   std::map<std::int64_t, Fetch> fetches;
   std::deque<std::string> seeding;      ///< handed over, still seeded
   double segment_seconds = 8;           ///< the room's segment duration
-  std::minstd_rand random_engine{std::random_device{}()};
+  std::string self; ///< where this node listens, as members see it
   Clock::time_point last_record_at = Clock::now();
   Clock::time_point last_head_read{};
   nlohmann::json segment_stats = nlohmann::json::array();
@@ -306,9 +307,7 @@ struct RoomViewer::Impl {
     fetch.file = options.fetch_dir / fmt::format("{}-{}", record.fields.seq, info.name);
     DownloadOptions download;
     download.peers = other_members();
-    std::uniform_real_distribution<double> chance(0, 1);
-    if (download.peers.empty() ||
-        chance(random_engine) < origin_first_share / static_cast<double>(download.peers.size() + 1)) {
+    if (fetches_first(record, download.peers)) {
       auto origin = origin_sources();
       download.peers.insert(download.peers.end(), origin.begin(), origin.end());
       fetch.origin_connected = true;
@@ -321,6 +320,19 @@ struct RoomViewer::Impl {
     if (record.fields.duration_us > 0)
       segment_seconds = static_cast<double>(record.fields.duration_us) / 1e6;
     fetches.emplace(record.fields.seq, std::move(fetch));
+  }
+
+  /// Whether this node is among the first fetchers of `record`'s segment
+  /// (see origin_first_fetchers), given the other members.
+  bool fetches_first(const SignedRecord &record, const std::vector<HostPort> &others) const {
+    auto rank = [&](const std::string &endpoint) {
+      return sha256(record.fields.info_dict + endpoint);
+    };
+    auto mine = rank(self);
+    std::size_t before = 0;
+    for (const auto &peer : others)
+      before += rank(peer.to_string()) < mine ? 1 : 0;
+    return before < origin_first_fetchers;
   }
 
   /// Starts fetches for the records in [next, next + read_ahead].
@@ -383,6 +395,7 @@ struct RoomViewer::Impl {
                              {"bytes", fetch.record.fields.size},
                              {"origin_bytes", segment.origin_bytes},
                              {"peer_bytes", segment.peer_bytes},
+                             {"verified_ms", segment.verified_ms},
                              {"record_to_verified_ms",
                               segment.known_ms ? segment.verified_ms - segment.known_ms : 0}});
     node.set_stats_section("segments", segment_stats);
@@ -420,6 +433,7 @@ RoomViewer::RoomViewer(Node &node, RoomUri uri, ViewOptions options)
   for (const auto &hint : impl.uri.origin_hints())
     impl.hints.push_back(parse_host_port(hint, "x.pe origin hint"));
   std::filesystem::create_directories(impl.options.fetch_dir);
+  impl.self = node.listen_endpoints().front().to_string();
   impl.channel = node.join_room(impl.uri.room);
   impl.channel->connect(impl.hints);
   impl.members.emplace(node, impl.uri.room, impl.channel, impl.options.member_interval);
