@@ -30,6 +30,13 @@ group=$!
 trap 'kill -KILL -- -$group 2>/dev/null || true' ERR
 wait_for 60 has_lines broadcast 2
 
+# 3. Watch: a viewer with the room's URI (a file here instead of mpv).
+wait_for 20 grep -q 'origin hints' broadcast.err
+hinted=$(grep -o 'hlswarm://[^ )]*x\.pe=[0-9.:]*' broadcast.err | head -1)
+start watcher peer-fetch "$hinted" --listen 127.0.0.63:0 --bootstrap "$boot" \
+  --store "$T/watcher" --stats watcher.json
+wait_for 30 test -s "$T/watcher.out"
+
 # 4. End the broadcast: Ctrl-C.
 kill -INT -- "-$group"
 wait_for 20 grep -q '"end":true' broadcast.out
@@ -40,6 +47,13 @@ n=$(grep -c '"seq"' broadcast.out)
 run 0 room-announce status "$uri" --listen 127.0.0.62:0 --bootstrap "$boot" --json --timeout 30
 jq -e --argjson last "$((n - 1))" '.state == "ended" and .ended and .head_seq == $last' "$T/out" >/dev/null ||
   fail "status after Ctrl-C: $(cat "$T/out")"
+
+# The viewer got the end record and stopped by itself, its stream the
+# segments from the one it started at.
+finish watcher
+first=$(jq '.segments[0].seq' watcher.json)
+ls live/*.ts | sort | tail -n "+$((first + 1))" | xargs cat | cmp - "$T/watcher.out" ||
+  fail "the viewer's stream is not the broadcast's segments"
 
 # A second Ctrl-C: out at once.
 kill -INT "$announcer"

@@ -12,7 +12,7 @@ export XDG_CONFIG_HOME="$T/config" HLSWARM_STORE="$T/store"
 uri=$(room-announce create live)
 # 34 s of test video cut into 2 s segments: 17 segments.
 mkfifo lines
-start_reading creator lines room-announce live --listen 127.0.0.61:0 --no-bootstrap \
+start_reading creator lines room-announce live --listen 127.0.0.161:0 --no-bootstrap \
   --stats creator.json
 ffmpeg -nostdin -loglevel error -re -f lavfi -i testsrc=size=320x240:rate=25 \
   -f lavfi -i sine=frequency=440 -t 34 -c:v libx264 -g 25 -preset ultrafast \
@@ -23,11 +23,11 @@ wait_for 20 grep -qs "origin hints" creator.err
 hinted=$(grep -o 'hlswarm://[^ )]*x\.pe=[0-9.:]*' creator.err | head -1)
 
 for v in 2 3; do
-  start viewer$v peer-fetch "$hinted" --listen 127.0.0.6$((v + 1)):0 \
+  start viewer$v peer-fetch "$hinted" --listen 127.0.0.16$((v + 1)):0 \
     --store "$T/store$v" --stats viewer$v.json
 done
 # Viewer 1 feeds mpv as it goes (and keeps a copy).
-start viewer1 bash -o pipefail -c "peer-fetch '$hinted' --listen 127.0.0.62:0 \
+start viewer1 bash -o pipefail -c "peer-fetch '$hinted' --listen 127.0.0.162:0 \
   --store '$T/store1' --stats viewer1.json | tee viewer1.ts |
   mpv --no-config --vo=null --ao=null --really-quiet -"
 
