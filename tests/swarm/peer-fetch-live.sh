@@ -5,8 +5,13 @@
 # end. Records travel on the room channel: over 16 segments, a viewer reads
 # the room head on the DHT a small constant number of times, not once per
 # segment.
+# peer-fetch-live-fmp4.sh runs it with fragmented MP4 (format=fmp4): the
+# stream is then the init segment and the fragments from the viewer's first.
 source "$HLSWARM_TESTS/swarm/lib.sh"
 cd "$T"
+format=${format:-mpegts}
+note "format $format"
+if [ "$format" = fmp4 ]; then ext=m4s; else ext=ts; fi
 export XDG_CONFIG_HOME="$T/config" HLSWARM_STORE="$T/store"
 
 uri=$(room-announce create live)
@@ -17,7 +22,7 @@ start_reading creator lines room-announce live --listen 127.0.0.161:0 --no-boots
 ffmpeg -nostdin -loglevel error -re -f lavfi -i testsrc=size=320x240:rate=25 \
   -f lavfi -i sine=frequency=440 -t 34 -c:v libx264 -g 25 -preset ultrafast \
   -c:a aac -f mpegts - 2>ffmpeg.err |
-  seg-split -d 2 -o seg 2>split.err | seg-chain live >lines 2>chain.err &
+  seg-split -d 2 --format "$format" -o seg 2>split.err | seg-chain live >lines 2>chain.err &
 pipeline=$!
 wait_for 20 grep -qs "origin hints" creator.err
 hinted=$(grep -o 'hlswarm://[^ )]*x\.pe=[0-9.:]*' creator.err | head -1)
@@ -33,14 +38,19 @@ start viewer1 bash -o pipefail -c "peer-fetch '$hinted' --listen 127.0.0.162:0 \
 
 wait "$pipeline" || fail "the creator's pipeline failed: $(cat split.err chain.err)"
 for v in 1 2 3; do finish viewer$v; done
-segments=$(ls seg/*.ts | wc -l)
+segments=$(ls seg/*.$ext | wc -l)
 [ "$segments" -ge 15 ] || fail "only $segments segments"
 
 for v in 1 2 3; do
-  first=$(jq '.segments[0].seq' viewer$v.json)
   count=$(jq '.segments | length' viewer$v.json)
-  expect_eq "$((first + count))" "$segments" "viewer$v: segments up to the last"
-  ls seg/*.ts | sort | tail -n "+$((first + 1))" | xargs cat >expected$v
+  if [ "$format" = fmp4 ]; then
+    # The init segment, then the fragments (an init record takes a seq).
+    { cat seg/init.mp4; ls seg/*.m4s | sort | tail -n "$((count - 1))" | xargs cat; } >expected$v
+    expect_eq "$(jq '.segments[-1].seq' viewer$v.json)" "$segments" "viewer$v: last seq"
+  else
+    ls seg/*.ts | sort | tail -n "$count" | xargs cat >expected$v
+    expect_eq "$(jq '.segments[-1].seq + 1' viewer$v.json)" "$segments" "viewer$v: last seq"
+  fi
   [ "$v" = 1 ] || mv viewer$v.out viewer$v.ts
   cmp expected$v viewer$v.ts || fail "viewer$v: stream differs from the creator's segments"
   [ "$v" = 1 ] || timeout 60 mpv --no-config --vo=null --ao=null --untimed --speed=100 \
