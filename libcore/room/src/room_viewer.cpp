@@ -246,6 +246,10 @@ struct RoomViewer::Impl {
         return options.choose_span(records);
       return {0, last_segment};
     }
+    if (options.choose_span)
+      throw Error(Exit::usage, "--from/--to",
+                  "the room is live: a span is for a prepared video or an ended room "
+                  "(use --behind)");
     // A live room that has not begun: its first record comes on the
     // channel (or, failing that, in a later head).
     auto waited_since = Clock::now();
