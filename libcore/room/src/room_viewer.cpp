@@ -456,9 +456,9 @@ ViewEnd RoomViewer::view(const ViewEvents &events) {
   auto &impl = *impl_;
   impl.take_head(impl.find_head());
   if (impl.state == RoomState::live && impl.options.choose_span)
-    throw Error(Exit::usage, format_room_uri(impl.uri.room),
-                "the room is live: --from and --to are for prepared videos and "
-                "ended broadcasts");
+    throw Error(Exit::usage, "--from/--to",
+                "the room is live: a span is for a prepared video or an ended room "
+                "(use --behind)");
   auto [next, last] = impl.choose_start();
   // fMP4: the init segment the first fragment needs comes before it (a
   // later one is in seq order anyway).
