@@ -14,7 +14,6 @@
 #include <fmt/format.h>
 
 #include "hlswarm/base/error.hpp"
-#include "hlswarm/base/fsutil.hpp"
 #include "hlswarm/base/jsonl.hpp"
 #include "hlswarm/base/signals.hpp"
 #include "hlswarm/base/tool.hpp"
