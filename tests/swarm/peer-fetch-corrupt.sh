@@ -40,6 +40,11 @@ done
 failures=$(cat viewer1.err viewer2.err | grep -c 'failed its hash check' || true)
 note "hash failures: $failures"
 [ "$failures" -gt 0 ] || fail "no viewer saw a hash failure: was the bad seeder a source?"
+# Bytes are counted per peer once verified: none from the bad seeder.
+for v in 1 2; do
+  from_bad=$(jq '[.torrents[].peers[] | select(.ip == "127.0.0.102") | .downloaded_bytes] | add // 0' v$v.json)
+  expect_eq "$from_bad" 0 "viewer $v: verified bytes from the bad seeder"
+done
 # ...and the bad seeder was not asked again and again: in all it sent less
 # than one corrupted copy of the video per viewer. (libtorrent bans the
 # peer of a failed piece; Node does not surface the ban itself.)

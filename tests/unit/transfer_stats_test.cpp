@@ -29,6 +29,17 @@ TEST(TransferStats, CountsPerTorrentPerPeerAndInTotal) {
   EXPECT_EQ(json["torrents"][0]["peers"].size(), 2u);
 }
 
+TEST(TransferStats, BytesOfAFailedPieceAreTakenBack) {
+  TransferStats stats;
+  stats.add_download("aa", "127.0.0.2", 16384, 1000); // bad
+  stats.add_download("aa", "127.0.0.3", 16384, 1000);
+  stats.remove_download("aa", "127.0.0.2", 16384);
+  stats.remove_download("aa", "127.0.0.2", 16384); // never below zero
+  EXPECT_EQ(stats.downloaded_bytes(), 16384u);
+  EXPECT_EQ(stats.find("aa")->downloaded_bytes, 16384u);
+  EXPECT_EQ(stats.find("aa")->peers.at("127.0.0.2").downloaded_bytes, 0u);
+}
+
 TEST(TransferStats, FileIsReplacedWhole) {
   test::TempFolder folder;
   auto path = folder / "stats.json";

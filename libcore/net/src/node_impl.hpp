@@ -67,6 +67,9 @@ struct TorrentState {
   /// are counted at completion, for the peer they were requested from.
   std::map<std::pair<int, int>, std::string> requested_from;
   std::set<std::pair<int, int>> counted;
+  /// Who each counted block came from, by piece, until the torrent is
+  /// complete: a piece that fails its hash check is taken back from them.
+  std::map<int, std::vector<std::pair<int, std::string>>> counted_from;
 };
 
 /// Items and peers this node holds in its own DHT storage: libtorrent never

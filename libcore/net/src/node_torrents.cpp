@@ -438,6 +438,7 @@ void Node::Impl::handle_torrent_alert(lt::alert *alert) {
     }
     state.requested_from.clear();
     state.counted.clear();
+    state.counted_from.clear();
     if (complete_handler)
       complete_handler(infohash);
   };
@@ -455,6 +456,8 @@ void Node::Impl::handle_torrent_alert(lt::alert *alert) {
       return;
     transfer.add_download(infohash, a->endpoint.address().to_string(),
                           block_bytes(a->piece_index, a->block_index), unix_time_ms());
+    state.counted_from[static_cast<int>(a->piece_index)].emplace_back(
+        a->block_index, a->endpoint.address().to_string());
     return;
   }
   case lt::block_uploaded_alert::alert_type: {
@@ -505,6 +508,14 @@ void Node::Impl::handle_torrent_alert(lt::alert *alert) {
     auto *a = static_cast<lt::hash_failed_alert *>(alert);
     diag::warningf("{}: piece {} failed its hash check", transfer.torrent(infohash).name,
                    static_cast<int>(a->piece_index));
+    // Its blocks were counted as they arrived: take them back, so that
+    // the bytes per peer are verified bytes and the new copy counts.
+    int piece = static_cast<int>(a->piece_index);
+    for (const auto &[block, ip] : state.counted_from[piece]) {
+      transfer.remove_download(infohash, ip, block_bytes(a->piece_index, block));
+      state.counted.erase({piece, block});
+    }
+    state.counted_from.erase(piece);
     return;
   }
   default:

@@ -37,6 +37,16 @@ void TransferStats::add_download(const std::string &infohash,
   downloaded_ += bytes;
 }
 
+void TransferStats::remove_download(const std::string &infohash,
+                                    const std::string &peer_ip, std::uint64_t bytes) {
+  auto &entry = torrent(infohash);
+  auto &from_peer = entry.peers[peer_ip].downloaded_bytes;
+  bytes = std::min(bytes, from_peer); // never more than the peer was credited
+  from_peer -= bytes;
+  entry.downloaded_bytes -= std::min(entry.downloaded_bytes, bytes);
+  downloaded_ -= std::min(downloaded_, bytes);
+}
+
 nlohmann::json TransferStats::to_json() const {
   auto torrents = nlohmann::json::array();
   for (const auto &[infohash, t] : torrents_) {

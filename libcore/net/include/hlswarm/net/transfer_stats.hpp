@@ -46,6 +46,11 @@ public:
   void add_download(const std::string &infohash, const std::string &peer_ip,
                     std::uint64_t bytes, std::int64_t now_ms);
 
+  /// Takes back bytes counted by add_download whose piece then failed its
+  /// hash check: they were not the torrent's data.
+  void remove_download(const std::string &infohash, const std::string &peer_ip,
+                       std::uint64_t bytes);
+
   std::uint64_t uploaded_bytes() const { return uploaded_; }
   std::uint64_t downloaded_bytes() const { return downloaded_; }
 
