@@ -186,7 +186,7 @@ lt::settings_pack live_video_settings(const NodeOptions &options,
                 lt::alert_category::error | lt::alert_category::status |
                 lt::alert_category::dht | lt::alert_category::dht_operation |
                 lt::alert_category::storage | lt::alert_category::block_progress |
-                lt::alert_category::upload)));
+                lt::alert_category::upload | lt::alert_category::peer)));
   s.set_int(lt::settings_pack::alert_queue_size, 100000);
   // HLSWARM_DHT_LOG=1: libtorrent's DHT log on stderr, for finding out why
   // a lookup is slow or a put reaches nobody.
@@ -430,6 +430,7 @@ int Node::dht_nodes() const {
 nlohmann::json Node::Impl::stats_json() const {
   nlohmann::json json = transfer.to_json();
   json["dht"] = {{"item_lookups", item_lookups}, {"peer_lookups", peer_lookups}};
+  json["peers_banned"] = peers_banned;
   for (const auto &[key, value] : stats_sections)
     json[key] = value;
   return json;

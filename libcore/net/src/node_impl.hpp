@@ -161,6 +161,7 @@ struct Node::Impl {
   std::map<std::string, std::shared_ptr<RoomTorrentTag>> rooms;
   std::int64_t item_lookups = 0; ///< get_item calls (DHT head reads)
   std::int64_t peer_lookups = 0; ///< find_peers calls
+  std::int64_t peers_banned = 0; ///< for sending data that failed its hash
   std::map<std::string, nlohmann::json> stats_sections; ///< set_stats_section
   std::function<void(const std::string &)> complete_handler;
 

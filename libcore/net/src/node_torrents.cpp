@@ -504,6 +504,13 @@ void Node::Impl::handle_torrent_alert(lt::alert *alert) {
     diag::warningf("{}: {}", transfer.torrent(infohash).name, state.error);
     return;
   }
+  case lt::peer_ban_alert::alert_type: {
+    auto *a = static_cast<lt::peer_ban_alert *>(alert);
+    ++peers_banned;
+    diag::warningf("{}: banned peer {}: it sent data that failed its hash check",
+                   transfer.torrent(infohash).name, endpoint_text(a->endpoint));
+    return;
+  }
   case lt::hash_failed_alert::alert_type: {
     auto *a = static_cast<lt::hash_failed_alert *>(alert);
     diag::warningf("{}: piece {} failed its hash check", transfer.torrent(infohash).name,
