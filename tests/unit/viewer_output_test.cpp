@@ -1,6 +1,9 @@
 #include "hlswarm/media/viewer_output.hpp"
 
 #include <atomic>
+#include <condition_variable>
+#include <mutex>
+#include <sys/ioctl.h>
 #include <csignal>
 #include <fcntl.h>
 #include <pthread.h>
@@ -43,6 +46,20 @@ struct Pipe {
 };
 
 /// Everything readable from `fd` until end of file.
+/// Waits (at most 10 s) until the pipe holds as much as it can: a writer
+/// of more is then blocked, or about to be. True if it filled up.
+bool wait_until_full(int read_fd) {
+  int capacity = ::fcntl(read_fd, F_GETPIPE_SZ);
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  int queued = 0;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (::ioctl(read_fd, FIONREAD, &queued) == 0 && queued >= capacity)
+      return true;
+    std::this_thread::yield();
+  }
+  return false;
+}
+
 std::string read_all(int fd) {
   std::string bytes;
   char buffer[65536];
@@ -133,8 +150,9 @@ TEST_F(ViewerOutputTest, ALargeSegmentCrossesAPipeWhole) {
       ASSERT_EQ(::fcntl(pipe.write.fd, F_SETFL, O_NONBLOCK), 0);
     }
     std::string got;
+    bool filled = false;
     std::thread reader([&] {
-      std::this_thread::sleep_for(50ms); // the pipe fills up first
+      filled = wait_until_full(pipe.read.fd); // the writes must wait for us
       got = read_all(pipe.read.fd);
     });
     auto output = make_stream_output(pipe.write.fd, "standard output");
@@ -142,6 +160,7 @@ TEST_F(ViewerOutputTest, ALargeSegmentCrossesAPipeWhole) {
     output->finish();
     pipe.write.close();
     reader.join();
+    EXPECT_TRUE(filled);
     EXPECT_TRUE(written);
     EXPECT_TRUE(got == bytes) << "nonblocking " << nonblocking << ": "
                               << got.size() << " bytes";
@@ -210,13 +229,18 @@ TEST_F(ViewerOutputTest, CtrlCEndsAWriteThatWaitsForAPausedPlayer) {
         install_stop_handlers();
         Pipe pipe; // nobody reads: the write blocks once the pipe is full
         pthread_t writer = ::pthread_self();
-        std::atomic<bool> done = false;
+        std::mutex mutex;
+        std::condition_variable changed;
+        bool done = false;
         std::thread interrupter([&] {
-          // Until the write returns: a signal before it blocks only sets
-          // the stop request, the next one interrupts the blocked write.
-          while (!done) {
-            std::this_thread::sleep_for(100ms);
+          // Once the pipe is full the write blocks (or is about to, and
+          // then sees the stop request); a signal at most every half
+          // second until the write returns, ten at most.
+          wait_until_full(pipe.read.fd);
+          std::unique_lock lock(mutex);
+          for (int i = 0; i < 10 && !done; ++i) {
             ::pthread_kill(writer, SIGINT);
+            changed.wait_for(lock, 500ms, [&] { return done; });
           }
         });
         int status = 1;
@@ -227,7 +251,11 @@ TEST_F(ViewerOutputTest, CtrlCEndsAWriteThatWaitsForAPausedPlayer) {
           if (e.code() == Exit::interrupted)
             status = 0;
         }
-        done = true;
+        {
+          std::lock_guard lock(mutex);
+          done = true;
+        }
+        changed.notify_all();
         interrupter.join();
         std::exit(status);
       },
