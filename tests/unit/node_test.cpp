@@ -5,6 +5,8 @@
 
 #include <gtest/gtest.h>
 
+#include "loopback_node.hpp"
+
 #include "hlswarm/base/error.hpp"
 #include "temp_folder.hpp"
 
@@ -27,17 +29,7 @@ TEST(InfoDict, OnePieceForASegmentAndInfohashIsItsSha256) {
   EXPECT_THROW(make_v2_info_dict(dir / "missing"), Error);
 }
 
-namespace {
-
-NodeOptions loopback_node(std::string listen) {
-  NodeOptions options;
-  options.listen = std::move(listen);
-  options.lsd = false;
-  options.loopback_test_mode = true;
-  return options;
-}
-
-} // namespace
+using test::loopback_node;
 
 TEST(Node, StartsOnLoopbackAndStopsQuickly) {
   auto started = std::chrono::steady_clock::now();

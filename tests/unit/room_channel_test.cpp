@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include "hlswarm/net/node.hpp"
+#include "loopback_node.hpp"
 #include "record_fixtures.hpp"
 
 namespace hlswarm {
@@ -14,13 +15,7 @@ namespace {
 using std::chrono::milliseconds;
 using std::chrono::seconds;
 
-NodeOptions channel_node(std::string listen) {
-  NodeOptions options;
-  options.listen = std::move(listen);
-  options.lsd = false;
-  options.loopback_test_mode = true;
-  return options;
-}
+using test::loopback_node;
 
 HostPort where(const Node &node) { return node.listen_endpoints().front(); }
 
@@ -42,7 +37,7 @@ TEST(RoomChannel, TorrentContentDependsOnTheRoomOnly) {
 
 TEST(RoomChannel, PushesRecordsTwoHopsAndCatchesUpANewcomer) {
   auto records = chain_of(3);
-  Node a(channel_node("127.0.0.91:0")), b(channel_node("127.0.0.92:0"));
+  Node a(loopback_node("127.0.0.91:0")), b(loopback_node("127.0.0.92:0"));
   auto channel_a = a.join_room(test_room());
   auto channel_b = b.join_room(test_room());
   channel_a->add(records[0]);
@@ -50,7 +45,7 @@ TEST(RoomChannel, PushesRecordsTwoHopsAndCatchesUpANewcomer) {
   // The handshake carries the newest record.
   ASSERT_TRUE(channel_b->wait_for(0, seconds(10)));
 
-  Node c(channel_node("127.0.0.93:0"));
+  Node c(loopback_node("127.0.0.93:0"));
   auto channel_c = c.join_room(test_room());
   channel_c->connect({where(b)}); // C knows only B
   ASSERT_TRUE(channel_c->wait_for(0, seconds(10)));
@@ -73,7 +68,7 @@ TEST(RoomChannel, PushesRecordsTwoHopsAndCatchesUpANewcomer) {
 
 TEST(RoomChannel, AnswersAWantForRecordsItMissed) {
   auto records = chain_of(5);
-  Node a(channel_node("127.0.0.94:0")), b(channel_node("127.0.0.95:0"));
+  Node a(loopback_node("127.0.0.94:0")), b(loopback_node("127.0.0.95:0"));
   auto channel_a = a.join_room(test_room());
   for (const auto &record : records)
     channel_a->add(record);
@@ -89,7 +84,7 @@ TEST(RoomChannel, AnswersAWantForRecordsItMissed) {
 
 TEST(RoomChannel, RefusesARecordOfAnotherRoom) {
   auto other = make_record(creator(), nullptr, false, "another room");
-  Node a(channel_node("127.0.0.96:0"));
+  Node a(loopback_node("127.0.0.96:0"));
   auto channel = a.join_room(test_room());
   EXPECT_THROW(channel->add(other), Error);
   EXPECT_FALSE(channel->newest_seq());

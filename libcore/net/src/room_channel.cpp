@@ -245,7 +245,7 @@ private:
     bool newest = records_.empty() || seq > records_.rbegin()->first;
     records_.emplace(seq, record);
     known_ms_.emplace(seq, unix_time_ms());
-    ++counters_.records_received;
+    ++counters_.records_kept;
     changed_.notify_all();
     return newest ? Kept::newest : Kept::older;
   }

@@ -1,12 +1,9 @@
 // room-announce: the creator's side of the network.
 #include "hlswarm/room/room_announce.hpp"
 
-#include <condition_variable>
 #include <deque>
 #include <ifaddrs.h>
-#include <mutex>
 #include <netinet/in.h>
-#include <thread>
 #include <arpa/inet.h>
 
 #include <fmt/format.h>

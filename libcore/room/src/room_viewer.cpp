@@ -443,7 +443,7 @@ RoomViewer::~RoomViewer() = default;
 
 nlohmann::json RoomViewer::stats() const {
   auto counters = impl_->channel->counters();
-  return {{"records_kept", counters.records_received},
+  return {{"records_kept", counters.records_kept},
           {"duplicates", counters.duplicates},
           {"records_sent", counters.records_sent},
           {"rejected", counters.rejected},

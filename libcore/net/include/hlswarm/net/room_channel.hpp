@@ -41,7 +41,7 @@ std::string room_torrent_content(const Room &room);
 
 /// What a channel has done, for --stats and tests.
 struct RoomChannelCounters {
-  std::int64_t records_received = 0; ///< new, verified records from peers
+  std::int64_t records_kept = 0; ///< records held: verified from peers, or added here
   std::int64_t duplicates = 0;       ///< records we had already
   std::int64_t records_sent = 0;     ///< record messages written to peers
   std::int64_t rejected = 0;         ///< messages that failed their checks
