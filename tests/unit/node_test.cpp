@@ -74,3 +74,26 @@ TEST(Node, PutAndGetBetweenTwoNodesInOneProcess) {
   EXPECT_THROW(creator.put_item(identity, "room", "not bencode", std::chrono::seconds(1)),
                Error);
 }
+
+// A segment seeded by two parts of one program (a viewer and peer-seed's
+// store) stays seeded until both let go of it.
+TEST(Node, ATorrentAddedTwiceStaysUntilRemovedTwice) {
+  test::TempFolder dir;
+  auto file = dir / "seg.ts";
+  {
+    std::ofstream out(file, std::ios::binary);
+    for (int i = 0; i < 50000; ++i)
+      out.put(static_cast<char>(i * 13));
+  }
+  std::string info = make_v2_info_dict(file);
+  Node node(loopback_node("127.0.0.1:0"));
+  std::string infohash = node.seed(file, info);
+  EXPECT_EQ(node.seed(file, info), infohash);
+  EXPECT_EQ(node.download(info, dir / "again.ts"), infohash);
+  node.remove(infohash);
+  node.remove(infohash);
+  ASSERT_TRUE(node.progress(infohash));
+  EXPECT_TRUE(node.progress(infohash)->complete);
+  node.remove(infohash);
+  EXPECT_FALSE(node.progress(infohash));
+}

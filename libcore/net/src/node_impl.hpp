@@ -55,6 +55,10 @@ struct PutProgress {
 /// What the node knows of one torrent.
 struct TorrentState {
   lt::torrent_handle handle;
+  /// How many seed()/download() calls hold it: several parts of one
+  /// program may serve one segment (a viewer and peer-seed's store on one
+  /// Node), and Node::remove takes it away only when the last lets go.
+  int users = 1;
   std::int64_t piece_length = 0;
   std::int64_t total_size = 0;
   bool checked = false;
@@ -164,6 +168,10 @@ struct Node::Impl {
   std::int64_t peers_banned = 0; ///< for sending data that failed its hash
   std::map<std::string, nlohmann::json> stats_sections; ///< set_stats_section
   std::function<void(const std::string &)> complete_handler;
+  std::function<void(const std::string &, std::uint64_t)> upload_handler;
+  /// True (and one more user counted) when `infohash` is in the session
+  /// already; the caller then adds nothing. Call with `mutex` held.
+  bool share_existing(const std::string &infohash);
 
   Clock::time_point started = Clock::now();
   Clock::time_point next_dht_stats{};

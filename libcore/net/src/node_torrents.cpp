@@ -138,6 +138,8 @@ std::string Node::Impl::seed_file(const std::filesystem::path &file,
   std::string infohash = to_hex(info->info_hashes().v2.to_string());
   {
     std::lock_guard lock(impl.mutex);
+    if (impl.share_existing(infohash))
+      return infohash;
     auto &state = impl.torrents[infohash];
     state.piece_length = info->piece_length();
     state.total_size = content_size(*info);
@@ -199,6 +201,8 @@ std::string add_fetching(Node::Impl &impl, std::shared_ptr<lt::torrent_info> inf
   }
   {
     std::lock_guard lock(impl.mutex);
+    if (!observed && impl.share_existing(infohash))
+      return infohash;
     if (!observed) {
       auto &record = impl.transfer.torrent(infohash);
       record.name = info->name();
@@ -290,12 +294,27 @@ void Node::on_complete(std::function<void(const std::string &)> handler) {
   impl_->complete_handler = std::move(handler);
 }
 
+bool Node::Impl::share_existing(const std::string &infohash) {
+  auto it = torrents.find(infohash);
+  if (it == torrents.end())
+    return false;
+  it->second.users += 1;
+  return true;
+}
+
+void Node::on_upload(std::function<void(const std::string &, std::uint64_t)> handler) {
+  std::lock_guard lock(impl_->mutex);
+  impl_->upload_handler = std::move(handler);
+}
+
 void Node::remove(const std::string &infohash) {
   lt::torrent_handle handle;
   {
     std::lock_guard lock(impl_->mutex);
     auto it = impl_->torrents.find(infohash);
     if (it == impl_->torrents.end())
+      return;
+    if (--it->second.users > 0)
       return;
     handle = it->second.handle;
     impl_->torrents.erase(it);
@@ -462,8 +481,10 @@ void Node::Impl::handle_torrent_alert(lt::alert *alert) {
   }
   case lt::block_uploaded_alert::alert_type: {
     auto *a = static_cast<lt::block_uploaded_alert *>(alert);
-    transfer.add_upload(infohash, a->endpoint.address().to_string(),
-                        block_bytes(a->piece_index, a->block_index));
+    const auto bytes = block_bytes(a->piece_index, a->block_index);
+    transfer.add_upload(infohash, a->endpoint.address().to_string(), bytes);
+    if (upload_handler)
+      upload_handler(infohash, bytes);
     return;
   }
   case lt::torrent_checked_alert::alert_type:

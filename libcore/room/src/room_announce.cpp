@@ -1,30 +1,21 @@
 // room-announce: the creator's side of the network.
 #include "hlswarm/room/room_announce.hpp"
 
-#include <deque>
-#include <ifaddrs.h>
-#include <netinet/in.h>
-#include <arpa/inet.h>
-
 #include <fmt/format.h>
 
-#include "hlswarm/chain/chain.hpp"
 #include "hlswarm/base/diag.hpp"
 #include "hlswarm/base/fsutil.hpp"
-#include "hlswarm/chain/identity.hpp"
 #include "hlswarm/base/jsonl.hpp"
 #include "hlswarm/base/line_input.hpp"
 #include "hlswarm/base/paths.hpp"
-#include "hlswarm/net/room_channel.hpp"
-#include "hlswarm/room/room_head.hpp"
-#include "hlswarm/room/room_members.hpp"
-#include "hlswarm/chain/seg_chain.hpp"
-#include "hlswarm/chain/segment_torrent.hpp"
 #include "hlswarm/base/signals.hpp"
+#include "hlswarm/base/text_encoding.hpp"
+#include "hlswarm/chain/chain.hpp"
+#include "hlswarm/chain/identity.hpp"
+#include "hlswarm/chain/seg_chain.hpp"
+#include "hlswarm/room/room_server.hpp"
 #include "hlswarm/store/store.hpp"
 #include "hlswarm/store/store_layout.hpp"
-#include "hlswarm/base/text_encoding.hpp"
-#include "hlswarm/net/transfer_stats.hpp"
 
 namespace hlswarm {
 
@@ -40,282 +31,39 @@ std::string_view mode_name(RoomMode mode) {
   return mode == RoomMode::vod ? "vod" : "live";
 }
 
-// Where viewers can reach the origin: the listen endpoints, with an
-// unspecified address (0.0.0.0, ::) replaced by this host's addresses.
-std::vector<HostPort> origin_endpoints(const Node &node) {
-  std::vector<HostPort> result;
-  for (const auto &endpoint : node.listen_endpoints()) {
-    if (endpoint.host != "0.0.0.0" && endpoint.host != "::") {
-      result.push_back(endpoint);
-      continue;
-    }
-    ifaddrs *list = nullptr;
-    if (::getifaddrs(&list) != 0)
-      continue;
-    for (ifaddrs *at = list; at; at = at->ifa_next) {
-      if (!at->ifa_addr)
-        continue;
-      char text[INET6_ADDRSTRLEN] = {};
-      int family = at->ifa_addr->sa_family;
-      if (family == AF_INET && endpoint.host == "0.0.0.0") {
-        auto *in = reinterpret_cast<sockaddr_in *>(at->ifa_addr);
-        ::inet_ntop(AF_INET, &in->sin_addr, text, sizeof text);
-      } else if (family == AF_INET6 && endpoint.host == "::") {
-        auto *in6 = reinterpret_cast<sockaddr_in6 *>(at->ifa_addr);
-        if (IN6_IS_ADDR_LINKLOCAL(&in6->sin6_addr))
-          continue;
-        ::inet_ntop(AF_INET6, &in6->sin6_addr, text, sizeof text);
-      } else {
-        continue;
-      }
-      result.push_back({text, endpoint.port});
-    }
-    ::freeifaddrs(list);
-  }
-  // Loopback last: useful on this machine only.
-  std::stable_partition(result.begin(), result.end(), [](const HostPort &e) {
-    return e.host.rfind("127.", 0) != 0 && e.host != "::1";
-  });
-  if (result.size() > 4)
-    result.resize(4);
-  return result;
+NodeOptions announcer_node_options(const AnnounceOptions &options) {
+  NodeOptions node = make_node_options(options.network, default_listen);
+  node.state_file = store_node_state_path(options.store);
+  make_dirs(node.state_file.parent_path());
+  return node;
 }
 
-// The creator's room on the network: the store's records and segments,
-// the chain torrent, the head.
+// The creator's room on the network: the store, the node and the room's
+// server, in the order they must be made and torn down.
 class RoomAnnouncer {
 public:
   RoomAnnouncer(const AnnounceOptions &options, const Identity &identity,
                 const Room &room)
-      : room_(room), identity_(identity), store_(options.store),
-        records_path_(chain_records_path(options.store, room)),
-        node_(node_options(options)) {
+      : store_(options.store), node_(announcer_node_options(options)) {
     const std::string creator = public_key_hex(room.creator);
     auto existing = store_.find_room(creator, room.name);
-    mode_ = existing ? existing->mode : RoomMode::live;
-    room_id_ = existing ? existing->id : store_.add_room(creator, room.name, mode_);
-    store_.set_room_pinned(room_id_, true);
-    origins_ = origin_endpoints(node_);
-    channel_ = node_.join_room(room_);
-    load_stored_chain();
+    RoomMode mode = existing ? existing->mode : RoomMode::live;
+    RoomId id = existing ? existing->id : store_.add_room(creator, room.name, mode);
+    store_.set_room_pinned(id, true);
+    server_.emplace(node_, store_, room, *store_.room(id), &identity);
+    std::size_t served = server_->serve_stored();
+    if (server_->last_seq())
+      diag::notef("republishing {} records ({} segments) of {} from the store",
+                  *server_->last_seq() + 1, served, format_room_uri(room));
   }
 
-  const std::vector<HostPort> &origins() const { return origins_; }
+  RoomServer &server() { return *server_; }
   Node &node() { return node_; }
-  std::optional<std::int64_t> last_seq() const {
-    return last_ ? std::optional(last_->fields.seq) : std::nullopt;
-  }
-  bool ended() const { return last_ && last_->fields.end; }
-
-  void start_membership(std::chrono::milliseconds interval) {
-    neighbours_.emplace(node_, room_, channel_, interval);
-  }
-
-  /// A prepared video's head names no record until its chain is complete
-  /// (the end record is in): "vod" promises a viewer the whole video, to
-  /// seek in. Its segments are served meanwhile.
-  bool head_withheld() const { return mode_ == RoomMode::vod && !ended(); }
-
-  /// Puts the head for the newest record (or none yet).
-  void publish_head() {
-    RoomHead head;
-    head.state = mode_ == RoomMode::vod ? RoomState::vod
-                 : ended()               ? RoomState::ended
-                                         : RoomState::live;
-    head.origins = origins_;
-    head.time_s = unix_time_ms() / 1000;
-    if (last_ && !head_withheld()) {
-      head.seq = last_->fields.seq;
-      head.record = last_->bytes;
-      head.chain_info = chain_info_;
-    }
-    node_.put_item(identity_, room_.name, encode_room_head(head),
-                   std::chrono::milliseconds(0));
-  }
-
-  /// Takes one chain line: checks it follows, serves it, publishes it.
-  /// Returns false for a record already published (a replay), true for a
-  /// new one.
-  bool take(const ChainEntry &entry, const std::string &where) {
-    const SignedRecord &record = entry.record;
-    const RecordFields &fields = record.fields;
-    if (!(fields.room.creator == room_.creator))
-      throw Error(Exit::data, where,
-                  fmt::format("record signed by creator {}, not by this "
-                              "creator {}: nothing published",
-                              public_key_hex(fields.room.creator),
-                              public_key_hex(room_.creator)));
-    if (fields.room.name != room_.name)
-      throw Error(Exit::data, where,
-                  fmt::format("record of room {}, not {}: nothing published",
-                              format_room_uri(fields.room), format_room_uri(room_)));
-    std::int64_t next = last_ ? last_->fields.seq + 1 : 0;
-    if (fields.seq < next) {
-      // seg-chain stores each record before printing it, so a pipeline
-      // started after it may be handed records the store already gave us.
-      auto stored = store_.record(room_id_, fields.seq);
-      if (stored && *stored == record.bytes)
-        return false;
-      throw Error(Exit::data, where,
-                  fmt::format("seq {} goes backwards (seq {} was published): "
-                              "nothing published",
-                              fields.seq, next - 1));
-    }
-    if (fields.seq > next)
-      throw Error(Exit::data, where,
-                  fmt::format("seq {} after seq {}: records {}..{} are missing; "
-                              "nothing published",
-                              fields.seq, next - 1, next, fields.seq - 1));
-    if (auto problem = link_problem(last_ ? &*last_ : nullptr, record))
-      throw Error(Exit::data, where,
-                  fmt::format("{}: nothing published", *problem));
-
-    if (!fields.end)
-      serve_segment(record, entry.path);
-    store_.put_record(room_id_, fields.seq, to_hex(digest_bytes(record.id)),
-                      record.bytes);
-    if (fields.end)
-      store_.set_room_ended(room_id_, true);
-    append_to_chain(record);
-    // Pushed to the members first (a fraction of a millisecond a hop), the
-    // head second: the head is for newcomers and stragglers.
-    channel_->add(record);
-    if (!head_withheld())
-      publish_head();
-    return true;
-  }
-
-  /// The store's segments of this room, seeded again after a restart.
-  void serve_stored_segments() {
-    for (const auto &record : stored_records_)
-      if (!record.fields.end) {
-        try {
-          serve_segment(record, {});
-        } catch (const Error &e) {
-          diag::warningf("seq {}: not served: {}", record.fields.seq, e.what());
-        }
-      }
-    stored_records_.clear();
-  }
 
 private:
-  static NodeOptions node_options(const AnnounceOptions &options) {
-    NodeOptions node = make_node_options(options.network, default_listen);
-    node.state_file = store_node_state_path(options.store);
-    make_dirs(node.state_file.parent_path());
-    return node;
-  }
-
-  void load_stored_chain() {
-    auto last = store_.last_record_seq(room_id_);
-    if (!last)
-      return;
-    std::string bytes;
-    for (std::int64_t seq = 0; seq <= *last; ++seq) {
-      auto record = store_.record(room_id_, seq);
-      if (!record)
-        throw Error(Exit::data, store_.database_path().string(),
-                    fmt::format("room {}: record seq {} is missing",
-                                format_room_uri(room_), seq));
-      bytes += *record;
-    }
-    stored_records_ = read_chain_records(bytes, room_,
-                                         store_.database_path().string());
-    last_ = stored_records_.back();
-    for (const auto &record : stored_records_)
-      channel_->add(record);
-    records_ = std::move(bytes);
-    write_chain_torrent();
-    diag::notef("republishing {} records of {} from the store", stored_records_.size(),
-                format_room_uri(room_));
-  }
-
-  void serve_segment(const SignedRecord &record, const std::string &path) {
-    std::string infohash = to_hex(digest_bytes(record.infohash()));
-    auto stored = store_.find_segment(infohash);
-    if (!stored) {
-      if (path.empty())
-        throw Error(Exit::no_input, infohash, "segment not in the store");
-      NewSegment segment;
-      segment.infohash = infohash;
-      segment.room = room_id_;
-      segment.seq = record.fields.seq;
-      segment.source = path;
-      stored = store_.add_segment(segment);
-    }
-    std::filesystem::path file = stored->file;
-    // A stored copy with damaged bytes cannot be seeded (Node::seed
-    // refuses it, and the room would stop): the chain line's file serves.
-    if (!path.empty() && file != path && !holds_segment(file, record)) {
-      diag::warningf("{}: damaged (its bytes do not hash to seq {}'s "
-                     "infohash): serving {} instead; store-gc --repair "
-                     "--deep removes it",
-                     file.string(), record.fields.seq, path);
-      file = path;
-    }
-    node_.seed(file, record.fields.info_dict);
-    // The origin connects nobody: the viewers learn of the segment on the
-    // room channel and come for it, the first two of them at once and the
-    // others only if nobody else has it (see "Fetching a segment" in
-    // hlswarm(7)). Connecting every member would have each fetch it from
-    // the origin.
-  }
-
-  /// Whether `file` holds the bytes of `record`'s segment.
-  static bool holds_segment(const std::filesystem::path &file,
-                            const SignedRecord &record) {
-    try {
-      auto info = decode_segment_info(record.fields.info_dict, "record");
-      return hash_v2_file(file, info.name, info.piece_length).infohash() ==
-             record.infohash();
-    } catch (const Error &) {
-      return false;
-    }
-  }
-
-  void append_to_chain(const SignedRecord &record) {
-    records_ += record.bytes;
-    last_ = record;
-    write_chain_torrent();
-  }
-
-  // The chain torrent's file is rewritten whole (it only grows: the old
-  // torrents' bytes are a prefix of the new file, so they can still be
-  // served from it) and seeded as a new torrent; the two before it stay
-  // seeded for readers of an older head.
-  void write_chain_torrent() {
-    if (records_.size() > max_chain_records_bytes)
-      throw Error(Exit::data, records_path_.string(),
-                  fmt::format("the chain is over {} bytes: start a new room",
-                              max_chain_records_bytes));
-    make_dirs(records_path_.parent_path());
-    write_file_atomically(records_path_, records_);
-    SegmentTorrent torrent = hash_v2_file(records_path_, chain_torrent_name, 0);
-    chain_info_ = torrent.info_dict;
-    std::string infohash = node_.seed(records_path_, chain_info_);
-    if (chain_torrents_.empty() || chain_torrents_.back() != infohash)
-      chain_torrents_.push_back(infohash);
-    while (chain_torrents_.size() > 3) {
-      node_.remove(chain_torrents_.front());
-      chain_torrents_.pop_front();
-    }
-  }
-
-  Room room_;
-  Identity identity_;
   Store store_;
-  RoomId room_id_ = 0;
-  RoomMode mode_ = RoomMode::live;
-  std::filesystem::path records_path_;
-  std::string records_;
-  std::optional<SignedRecord> last_;
-  std::vector<SignedRecord> stored_records_;
-  std::string chain_info_;
-  std::deque<std::string> chain_torrents_;
-  std::vector<HostPort> origins_;
   Node node_;
-  std::shared_ptr<RoomChannel> channel_;
-  std::optional<RoomMembers> neighbours_;
+  std::optional<RoomServer> server_;
 };
 
 Identity creator_identity(const std::optional<std::filesystem::path> &key_file) {
@@ -345,13 +93,13 @@ Exit create_room(const CreateRoomOptions &options, std::FILE *out) {
 Exit announce_room(const AnnounceOptions &options, int input_fd, std::FILE *out) {
   Identity identity = creator_identity(options.key_file);
   Room room = room_from_argument(options.room, identity);
-  RoomAnnouncer announcer(options, identity, room);
-  announcer.serve_stored_segments();
+  RoomAnnouncer announcer_parts(options, identity, room);
+  RoomServer &announcer = announcer_parts.server();
   announcer.start_membership(options.neighbour_interval);
   announcer.publish_head();
 
   RoomUri uri{room, {}};
-  for (const auto &origin : announcer.origins())
+  for (const auto &origin : reachable_endpoints(announcer_parts.node()))
     uri.parameters.emplace_back("x.pe", origin.to_string());
   diag::notef("serving {} (origin hints for viewers: {})", format_room_uri(room),
               format_room_uri(uri));

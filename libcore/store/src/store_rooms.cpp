@@ -26,6 +26,12 @@ RoomInfo read_room(const sqlite::Statement &row) {
   return info;
 }
 
+// A row of "SELECT pk, times_watched, last_watched, followed FROM creators".
+CreatorInfo read_creator(const sqlite::Statement &row) {
+  return CreatorInfo{row.text(0), row.integer(1), row.optional_integer(2),
+                     row.integer(3) != 0};
+}
+
 } // namespace
 
 RoomId Store::add_room(std::string_view creator, std::string_view name,
@@ -65,6 +71,17 @@ std::optional<RoomInfo> Store::find_room(std::string_view creator,
   std::optional<RoomInfo> found;
   if (query.step())
     found = read_room(query);
+  query.reset();
+  return found;
+}
+
+std::vector<RoomInfo> Store::rooms() {
+  auto &query = impl_->db->statement(
+      "SELECT id, creator, name, mode, state, pinned, created FROM rooms "
+      "ORDER BY id");
+  std::vector<RoomInfo> found;
+  while (query.step())
+    found.push_back(read_room(query));
   query.reset();
   return found;
 }
@@ -120,6 +137,16 @@ void Store::set_creator_followed(std::string_view creator, bool followed) {
   transaction.commit();
 }
 
+std::vector<CreatorInfo> Store::creators() {
+  auto &query = impl_->db->statement(
+      "SELECT pk, times_watched, last_watched, followed FROM creators ORDER BY pk");
+  std::vector<CreatorInfo> found;
+  while (query.step())
+    found.push_back(read_creator(query));
+  query.reset();
+  return found;
+}
+
 std::optional<CreatorInfo> Store::creator(std::string_view creator) {
   auto &query = impl_->db->statement(
       "SELECT pk, times_watched, last_watched, followed FROM creators "
@@ -127,8 +154,7 @@ std::optional<CreatorInfo> Store::creator(std::string_view creator) {
   query.bind(1, hex_key(creator, "creator"));
   std::optional<CreatorInfo> found;
   if (query.step())
-    found = CreatorInfo{query.text(0), query.integer(1),
-                        query.optional_integer(2), query.integer(3) != 0};
+    found = read_creator(query);
   query.reset();
   return found;
 }

@@ -193,7 +193,9 @@ public:
 
   /// Seeds `file` as the v2 torrent described by `info_dict` (the file may
   /// have another name than the info dict's). The file is hashed once
-  /// (milliseconds for a segment). Returns the infohash. Throws Error(data)
+  /// (milliseconds for a segment). A torrent the node has already (seeded
+  /// or downloading) is not added again: this call only counts as one
+  /// more user of it (see remove()). Returns the infohash. Throws Error(data)
   /// for a bad info dict, Error(no_input) for a missing file.
   std::string seed(const std::filesystem::path &file,
                    std::string_view info_dict);
@@ -226,7 +228,16 @@ public:
   /// short; it must not call back into the Node.
   void on_complete(std::function<void(const std::string &infohash)> handler);
 
-  /// Stops serving a torrent (the file stays).
+  /// Called on the alert thread for every block uploaded to a peer, with
+  /// the block's size: a distributor's record of what is asked for. Keep it
+  /// short; it must not call back into the Node.
+  void on_upload(std::function<void(const std::string &infohash,
+                                    std::uint64_t bytes)> handler);
+
+  /// Stops serving a torrent (the file stays). A torrent added several
+  /// times (seed() or download() of an infohash the node has already; the
+  /// later calls add nothing) stays until each of them is matched by a
+  /// remove().
   void remove(const std::string &infohash);
 
   /// Adds the torrent described by `info_dict` only to see who holds it:

@@ -276,6 +276,8 @@ public:
   std::optional<RoomInfo> find_room(std::string_view creator,
                                     std::string_view name);
   std::optional<RoomInfo> room(RoomId id);
+  /// Every room, by id (the order they were added in).
+  std::vector<RoomInfo> rooms();
   /// Pins or unpins a room: the files a pinned room uses are never
   /// evicted, whichever other rooms use them too.
   void set_room_pinned(RoomId room, bool pinned);
@@ -285,6 +287,9 @@ public:
   /// not.
   void set_creator_followed(std::string_view creator, bool followed);
   std::optional<CreatorInfo> creator(std::string_view creator);
+  /// Every creator the store knows (of a room, or watched), by key; the
+  /// watch counts as last written (flush() writes this Store's own).
+  std::vector<CreatorInfo> creators();
 
   /// Stores a record's canonical bytes (opaque here) under (room, seq).
   /// Storing the same record again is a no-op; a different record with the
