@@ -1,10 +1,12 @@
 #include "hlswarm/base/fsutil.hpp"
 
 #include <cerrno>
+#include <cstdlib>
 #include <fstream>
 #include <memory>
 #include <sstream>
 #include <fcntl.h>
+#include <sys/file.h>
 #include <unistd.h>
 
 #include "hlswarm/base/error.hpp"
@@ -172,6 +174,28 @@ std::string read_whole_file(const std::filesystem::path &path) {
   if (in.bad())
     throw Error(Exit::io, path.string(), "read failed");
   return content.str();
+}
+
+ProcessLock::ProcessLock(const std::filesystem::path &path) {
+  fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  if (fd_ < 0)
+    throw system_error(Exit::cant_create, path.string(), errno);
+  if (::flock(fd_, LOCK_EX | LOCK_NB) != 0) {
+    char text[32] = {};
+    ssize_t n = ::pread(fd_, text, sizeof text - 1, 0);
+    holder_ = n > 0 ? std::strtol(text, nullptr, 10) : 0;
+    return;
+  }
+  held_ = true;
+  std::string pid = std::to_string(::getpid()) + "\n";
+  if (::ftruncate(fd_, 0) != 0 ||
+      ::pwrite(fd_, pid.data(), pid.size(), 0) != static_cast<ssize_t>(pid.size()))
+    throw system_error(Exit::io, path.string(), errno);
+}
+
+ProcessLock::~ProcessLock() {
+  if (fd_ >= 0)
+    ::close(fd_); // releases the lock
 }
 
 } // namespace hlswarm

@@ -155,15 +155,17 @@ std::size_t RoomServer::serve_stored() {
   last_ = records.back();
   for (const auto &record : records)
     channel_->add(record);
-  std::size_t served = 0;
+  segment_records_ = 0;
+  held_records_ = 0;
   for (const auto &record : records) {
     if (record.fields.end)
       continue;
+    ++segment_records_;
     if (!is_origin() && !store_.find_segment(room_id_, record.fields.seq))
       continue; // never fetched, or evicted: a replica holds what it holds
     try {
       seed_segment(record, {});
-      ++served;
+      ++held_records_;
     } catch (const Error &e) {
       diag::warningf("{} seq {}: not served: {}", format_room_uri(room_),
                      record.fields.seq, e.what());
@@ -174,7 +176,7 @@ std::size_t RoomServer::serve_stored() {
   // from it when the creator is gone.
   if (records_whole_ && (is_origin() || ended()))
     seed_chain_torrent();
-  return served;
+  return held_records_;
 }
 
 void RoomServer::start_membership(std::chrono::milliseconds interval) {
@@ -250,10 +252,21 @@ bool RoomServer::take(const ChainEntry &entry, const std::string &where) {
   return true;
 }
 
+void RoomServer::reseed() {
+  for (const auto &infohash : std::exchange(seeded_, {}))
+    node_.remove(infohash);
+  for (const auto &infohash : std::exchange(chain_torrents_, {}))
+    node_.remove(infohash);
+  serve_stored();
+}
+
 bool RoomServer::forget_segment(const std::string &infohash) {
   if (seeded_.erase(infohash) == 0)
     return false;
   node_.remove(infohash);
+  // At least one record lost its segment; serve_stored() counts again.
+  if (held_records_ > 0)
+    --held_records_;
   return true;
 }
 

@@ -71,6 +71,19 @@ struct RoomViewer::Impl {
   Impl(Node &node_, RoomUri uri_, ViewOptions options_)
       : node(node_), uri(std::move(uri_)), options(std::move(options_)) {}
 
+  // On a Node that outlives the viewer (peer-seed's), what the viewer
+  // added is let go of: what should stay served, a server seeds from the
+  // store's files.
+  ~Impl() {
+    members.reset();
+    for (const auto &[seq, fetch] : fetches)
+      node.remove(fetch.infohash);
+    for (const auto &infohash : seeding)
+      node.remove(infohash);
+    for (const auto &infohash : chain_downloads)
+      node.remove(infohash);
+  }
+
   Node &node;
   RoomUri uri;
   ViewOptions options;
@@ -82,6 +95,9 @@ struct RoomViewer::Impl {
   RoomState state = RoomState::live;
   std::string chain_info;        ///< the head's chain torrent
   int chain_fetches = 0;
+  /// A complete room's every record (from its chain torrent).
+  std::vector<SignedRecord> whole_chain;
+  std::vector<std::string> chain_downloads; ///< chain torrents fetched
   std::optional<SignedRecord> previous; ///< the last record handed over
   std::map<std::int64_t, Fetch> fetches;
   std::deque<std::string> seeding;      ///< handed over, still seeded
@@ -205,7 +221,13 @@ struct RoomViewer::Impl {
     DownloadOptions download;
     download.peers = sources();
     auto infohash = node.download(chain_info, file, download);
-    if (!node.wait_complete(infohash, left_until(deadline)))
+    chain_downloads.push_back(infohash);
+    // Members found while it comes are sources too (a room whose origin
+    // is gone has only them).
+    while (!node.wait_complete(infohash, std::min(left_until(deadline), milliseconds(1000))) &&
+           Clock::now() < deadline)
+      node.connect_peers(infohash, sources());
+    if (!node.wait_complete(infohash, milliseconds(0)))
       throw Error(Exit::unavailable, format_room_uri(uri.room),
                   "chain torrent not fetched in time");
     auto records = read_chain_records(read_whole_file(file), uri.room, "chain torrent");
@@ -243,6 +265,7 @@ struct RoomViewer::Impl {
       if (records.empty())
         throw Error(Exit::data, format_room_uri(uri.room), "the room has no records");
       std::int64_t last_segment = records.back().fields.seq - (records.back().fields.end ? 1 : 0);
+      whole_chain = records;
       if (options.choose_span)
         return options.choose_span(records);
       return {0, last_segment};
@@ -272,7 +295,14 @@ struct RoomViewer::Impl {
     auto existing = store->find_room(creator, uri.room.name);
     RoomMode mode = state == RoomState::vod ? RoomMode::vod : RoomMode::live;
     room_id = existing ? existing->id : store->add_room(creator, uri.room.name, mode);
-    store->note_creator_watched(creator);
+    // A complete room's records all go in, whatever span is watched: they
+    // are small, and with them the store's copy of the room is a chain
+    // (a distributor serves its chain torrent; the end record says it
+    // ended).
+    for (const auto &record : whole_chain)
+      keep_in_store(record, nullptr, {});
+    if (options.count_as_watched)
+      store->note_creator_watched(creator);
   }
 
   void keep_in_store(const SignedRecord &record, const std::filesystem::path *file,

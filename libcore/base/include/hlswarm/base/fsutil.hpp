@@ -53,4 +53,28 @@ void copy_file_contents(const std::filesystem::path &source,
 /// Removes a file; a missing file is not an error.
 void remove_quietly(const std::filesystem::path &path);
 
+/// A lock that one process at a time holds on a file (flock(2)): the
+/// kernel lets go of it when the process exits, however it dies, so a
+/// crash never leaves a stale lock. The file holds the holder's pid, for
+/// messages. For "one peer-seed per store".
+class ProcessLock {
+public:
+  /// Tries to take the lock on `path` (created if missing) without
+  /// waiting. Error(cant_create) if the file cannot be opened.
+  explicit ProcessLock(const std::filesystem::path &path);
+  ~ProcessLock();
+  ProcessLock(const ProcessLock &) = delete;
+  ProcessLock &operator=(const ProcessLock &) = delete;
+
+  /// Whether this process holds it.
+  bool held() const { return held_; }
+  /// When not held: the pid the holder wrote (0 if unknown).
+  long holder() const { return holder_; }
+
+private:
+  int fd_ = -1;
+  bool held_ = false;
+  long holder_ = 0;
+};
+
 } // namespace hlswarm

@@ -63,7 +63,13 @@ public:
   /// The newest record held, its seq.
   std::optional<std::int64_t> last_seq() const;
   bool ended() const { return last_ && last_->fields.end; }
-  std::size_t segments_served() const { return seeded_.size(); }
+  /// Segment records (init segments too) whose file is seeded.
+  std::size_t segments_served() const { return held_records_; }
+  /// Every record from seq 0 to the end record is held, and every segment
+  /// is seeded: nothing is left to fetch.
+  bool complete() const {
+    return records_whole_ && ended() && held_records_ == segment_records_;
+  }
 
   /// A prepared video's head names no record until its chain is complete
   /// (the end record is in): "vod" promises a viewer the whole video, to
@@ -79,6 +85,11 @@ public:
   /// new one. Error(data), with nothing published, for a record of another
   /// room, out of order, or not linked to the one before.
   bool take(const ChainEntry &entry, const std::string &where);
+
+  /// Seeds every segment and the chain torrent again from the store's
+  /// files: after a viewer on the same Node fetched them, the torrents it
+  /// shared were its own downloads, whose files it removes.
+  void reseed();
 
   /// Stops seeding a segment the store no longer holds (evicted). False if
   /// this room did not seed it.
@@ -97,7 +108,9 @@ private:
   std::optional<Identity> creator_;
   std::filesystem::path records_path_;
   std::string records_; ///< every record from seq 0, when that is what we hold
-  bool records_whole_ = true;
+  bool records_whole_ = false;
+  std::size_t segment_records_ = 0; ///< segment and init records held
+  std::size_t held_records_ = 0;    ///< ... whose segment is seeded
   std::optional<SignedRecord> last_;
   std::string chain_info_;
   std::deque<std::string> chain_torrents_;

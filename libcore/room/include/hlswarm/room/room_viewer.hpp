@@ -49,6 +49,10 @@ struct ViewOptions {
   std::chrono::milliseconds find_timeout{30000};
   /// How often the room's members are looked up on the DHT.
   std::chrono::milliseconds member_interval{30000};
+  /// Count this view as the user watching the room's creator (the store's
+  /// times_watched, which following is decided on); a distributor's
+  /// fetches do not.
+  bool count_as_watched = true;
   /// Complete rooms: the span to play (default: all of it).
   SpanChooser choose_span;
 };

@@ -1,0 +1,487 @@
+// peer-seed: serve the store, keep it within its policy, fetch what should
+// be kept.
+//
+// One thread owns the Store and the rooms' servers and wakes every tick to
+// note what was uploaded, pick up what fetches added, and apply the store
+// policy; fetches run one at a time on a thread of their own (a RoomViewer
+// on the same Node, writing into the store through its own Store object).
+#include "hlswarm/room/peer_seed.hpp"
+
+#include <unistd.h>
+
+#include <condition_variable>
+#include <deque>
+#include <limits>
+#include <map>
+#include <mutex>
+#include <thread>
+
+#include <fmt/format.h>
+
+#include "hlswarm/base/diag.hpp"
+#include "hlswarm/base/fsutil.hpp"
+#include "hlswarm/base/jsonl.hpp"
+#include "hlswarm/base/signals.hpp"
+#include "hlswarm/chain/identity.hpp"
+#include "hlswarm/chain/room.hpp"
+#include "hlswarm/room/room_server.hpp"
+#include "hlswarm/room/room_viewer.hpp"
+#include "hlswarm/store/store.hpp"
+#include "hlswarm/store/store_gc.hpp"
+#include "hlswarm/store/store_layout.hpp"
+
+namespace hlswarm {
+namespace {
+
+using std::chrono::milliseconds;
+using Clock = std::chrono::steady_clock;
+
+/// How often the main thread wakes.
+constexpr milliseconds tick{500};
+
+// Bytes uploaded per segment since the last tick, gathered on the Node's
+// alert thread, written to the store on the main one.
+class UploadLog {
+public:
+  void add(const std::string &infohash, std::uint64_t bytes) {
+    std::lock_guard lock(mutex_);
+    bytes_[infohash] += bytes;
+  }
+  std::map<std::string, std::uint64_t> take() {
+    std::lock_guard lock(mutex_);
+    return std::exchange(bytes_, {});
+  }
+
+private:
+  std::mutex mutex_;
+  std::map<std::string, std::uint64_t> bytes_;
+};
+
+/// A room to fetch into the store.
+struct FetchJob {
+  RoomUri uri;
+  bool pin = false;          ///< pin it once it is whole
+  std::string why;           ///< "--pin", "pin-creators", "followed"
+  /// Fetch only the first segments that fit (a followed creator's video
+  /// when the quota is short); nullopt: all of it.
+  std::optional<std::uint64_t> max_bytes;
+};
+
+/// How a fetch ended.
+struct FetchDone {
+  FetchJob job;
+  bool whole = false;        ///< every segment (of the span) is in the store
+  std::int64_t segments = 0; ///< segments fetched in this run
+  std::uint64_t bytes = 0;
+  std::string error;         ///< why it failed, if it did
+  /// Where it downloaded; removed once the room is seeded from the store.
+  std::filesystem::path fetch_dir;
+};
+
+// The segments from seq 0 whose sizes add up to at most `budget` bytes.
+SpanChooser first_part_within(std::uint64_t budget) {
+  return [budget](const std::vector<SignedRecord> &records) {
+    std::int64_t first = -1, last = -1;
+    std::uint64_t total = 0;
+    for (const auto &record : records) {
+      if (record.fields.end || record.fields.init)
+        continue;
+      if (total + record.fields.size > budget && first >= 0)
+        break;
+      total += record.fields.size;
+      if (first < 0)
+        first = record.fields.seq;
+      last = record.fields.seq;
+    }
+    return std::pair{std::max<std::int64_t>(first, 0), std::max<std::int64_t>(last, 0)};
+  };
+}
+
+// Runs fetches one after another on a thread of its own.
+class Fetcher {
+public:
+  Fetcher(Node &node, ViewOptions base) : node_(node), base_(std::move(base)) {
+    thread_ = std::thread([this] { run(); });
+  }
+  ~Fetcher() {
+    {
+      std::lock_guard lock(mutex_);
+      stopping_ = true;
+    }
+    wake_.notify_all();
+    thread_.join();
+    std::error_code ignored;
+    std::filesystem::remove_all(base_.fetch_dir, ignored);
+  }
+  Fetcher(const Fetcher &) = delete;
+  Fetcher &operator=(const Fetcher &) = delete;
+
+  /// Queues a job unless one for the same room is queued or running.
+  bool add(FetchJob job) {
+    std::lock_guard lock(mutex_);
+    const std::string uri = format_room_uri(job.uri.room);
+    if (uri == running_)
+      return false;
+    for (const auto &queued : queue_)
+      if (format_room_uri(queued.uri.room) == uri)
+        return false;
+    queue_.push_back(std::move(job));
+    wake_.notify_all();
+    return true;
+  }
+
+  std::vector<FetchDone> take_done() {
+    std::lock_guard lock(mutex_);
+    return std::exchange(done_, {});
+  }
+
+  bool idle() const {
+    std::lock_guard lock(mutex_);
+    return queue_.empty() && running_.empty();
+  }
+
+private:
+  void run() {
+    for (;;) {
+      FetchJob job;
+      {
+        std::unique_lock lock(mutex_);
+        wake_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
+        if (stopping_)
+          return;
+        job = std::move(queue_.front());
+        queue_.pop_front();
+        running_ = format_room_uri(job.uri.room);
+      }
+      FetchDone done = fetch(job);
+      std::lock_guard lock(mutex_);
+      running_.clear();
+      done_.push_back(std::move(done));
+    }
+  }
+
+  FetchDone fetch(const FetchJob &job) {
+    FetchDone done;
+    done.job = job;
+    ViewOptions view = base_;
+    view.fetch_dir = base_.fetch_dir / std::to_string(++jobs_);
+    if (job.max_bytes)
+      view.choose_span = first_part_within(*job.max_bytes);
+    try {
+      RoomViewer viewer(node_, job.uri, view);
+      ViewEvents events;
+      events.segment = [&](const ViewedSegment &segment) {
+        done.segments += 1;
+        done.bytes += segment.record.fields.size;
+        return !stop_requested();
+      };
+      ViewEnd end = viewer.view(events);
+      done.whole = end == ViewEnd::ended || end == ViewEnd::span_done;
+    } catch (const Error &e) {
+      done.error = e.what();
+    }
+    done.fetch_dir = view.fetch_dir;
+    return done;
+  }
+
+  Node &node_;
+  ViewOptions base_;
+  mutable std::mutex mutex_;
+  std::condition_variable wake_;
+  std::deque<FetchJob> queue_;
+  std::string running_;
+  std::vector<FetchDone> done_;
+  bool stopping_ = false;
+  int jobs_ = 0;
+  std::thread thread_;
+};
+
+NodeOptions seeder_node_options(const PeerSeedOptions &options) {
+  NodeOptions node = make_node_options(options.network, default_listen);
+  node.state_file = store_node_state_path(options.store);
+  make_dirs(node.state_file.parent_path());
+  return node;
+}
+
+std::optional<Identity> creator_identity(const PeerSeedOptions &options) {
+  const bool needed = !options.dirs.empty();
+  if (options.key_file)
+    return open_identity(*options.key_file, true);
+  auto path = default_key_path();
+  if (!needed && !std::filesystem::exists(path))
+    return std::nullopt;
+  return open_identity(path, needed);
+}
+
+class PeerSeeder {
+public:
+  PeerSeeder(const PeerSeedOptions &options)
+      : options_(options), store_(options.store), identity_(creator_identity(options)),
+        node_(seeder_node_options(options)) {
+    node_.on_upload([this](const std::string &infohash, std::uint64_t bytes) {
+      uploads_.add(infohash, bytes);
+    });
+    ViewOptions view;
+    view.fetch_dir = options.store / "fetching" / fmt::format("{}-seed", ::getpid());
+    view.store = options.store;
+    view.behind = std::numeric_limits<int>::max() / 2; // a live room from seq 0
+    view.give_up = options.give_up;
+    view.find_timeout = options.give_up;
+    view.member_interval = options.member_interval;
+    view.count_as_watched = false; // a distributor's fetch is not watching
+    std::filesystem::remove_all(view.fetch_dir);
+    fetcher_.emplace(node_, std::move(view));
+  }
+
+  ~PeerSeeder() {
+    fetcher_.reset();
+    servers_.clear();
+    write_accounting();
+    node_.stop();
+  }
+
+  Exit run() {
+    unpin_rooms();
+    serve_new_rooms();
+    diag::notef("serving {} rooms ({} segments) from {}", servers_.size(),
+                segments_served(), options_.store.string());
+    for (const auto &uri : options_.pin)
+      queue_pin(parse_room_uri(uri, Exit::usage), "--pin");
+    resume_unfinished_pins();
+    collect_garbage();
+
+    const auto deadline = options_.run_for
+                              ? Clock::now() + *options_.run_for
+                              : Clock::time_point::max();
+    auto next_gc = Clock::now() + options_.gc_interval;
+    while (!stop_requested()) {
+      auto now = Clock::now();
+      if (now >= deadline)
+        break;
+      wait_for_stop(std::min<milliseconds>(
+          tick, std::chrono::duration_cast<milliseconds>(deadline - now)));
+      write_accounting();
+      finish_fetches();
+      if (store_changed())
+        serve_new_rooms();
+      if (Clock::now() >= next_gc) {
+        collect_garbage();
+        next_gc = Clock::now() + options_.gc_interval;
+      }
+      node_.set_stats_section("peer_seed", stats());
+    }
+    if (stop_requested())
+      return Exit::interrupted;
+    diag::notef("--for is over: stopping");
+    request_stop(); // ends a fetch in progress
+    return Exit::ok;
+  }
+
+private:
+  // ---- serving
+
+  bool is_own(const RoomInfo &info) const {
+    return identity_ && info.creator == identity_->public_key_hex();
+  }
+
+  /// Serves the rooms the store holds that are not served yet, and new
+  /// segments of those that are.
+  void serve_new_rooms() {
+    for (const auto &info : store_.rooms()) {
+      auto it = servers_.find(info.id);
+      if (it != servers_.end()) {
+        if (!it->second->complete())
+          it->second->serve_stored();
+        continue;
+      }
+      Room room{*public_key_from_hex(info.creator), info.name};
+      // The origin of a finished room only: a live room still growing has
+      // its room-announce, whose head a second publisher would fight.
+      const bool origin = is_own(info) && (info.ended || info.mode == RoomMode::vod);
+      try {
+        auto server = std::make_unique<RoomServer>(node_, store_, room, info,
+                                                   origin ? &*identity_ : nullptr);
+        server->serve_stored();
+        server->start_membership(options_.member_interval);
+        if (origin && !server->head_withheld())
+          server->publish_head();
+        servers_.emplace(info.id, std::move(server));
+      } catch (const Error &e) {
+        diag::warningf("{}: not served: {}", format_room_uri(room), e.what());
+        servers_.emplace(info.id, nullptr); // not tried again in this run
+      }
+    }
+    last_totals_ = totals();
+  }
+
+  std::pair<std::size_t, std::int64_t> totals() {
+    return {store_.rooms().size(), store_.segment_totals().count};
+  }
+
+  bool store_changed() { return totals() != last_totals_; }
+
+  std::size_t segments_served() const {
+    std::size_t count = 0;
+    for (const auto &[id, server] : servers_)
+      if (server)
+        count += server->segments_served();
+    return count;
+  }
+
+  void write_accounting() {
+    for (const auto &[infohash, bytes] : uploads_.take()) {
+      store_.note_served(infohash, bytes);
+      store_.note_requested(infohash);
+    }
+  }
+
+  // ---- pins
+
+  void unpin_rooms() {
+    for (const auto &text : options_.unpin) {
+      RoomUri uri = parse_room_uri(text, Exit::usage);
+      auto info = store_.find_room(public_key_hex(uri.room.creator), uri.room.name);
+      if (!info) {
+        diag::warningf("{}: not in the store: nothing to unpin",
+                       format_room_uri(uri.room));
+        continue;
+      }
+      store_.set_room_pinned(info->id, false);
+      diag::notef("{}: unpinned (its segments may now be evicted)",
+                  format_room_uri(uri.room));
+      write_json_line({{"event", "unpinned"}, {"room", format_room_uri(uri.room)}});
+    }
+  }
+
+  void queue_pin(RoomUri uri, std::string why) {
+    const std::string creator = public_key_hex(uri.room.creator);
+    auto info = store_.find_room(creator, uri.room.name);
+    if (info && info->pinned) {
+      auto it = servers_.find(info->id);
+      if (it != servers_.end() && it->second && it->second->complete())
+        return; // pinned and whole already
+    }
+    diag::notef("{}: fetching to pin it ({})", format_room_uri(uri.room), why);
+    FetchJob job;
+    job.uri = std::move(uri);
+    job.pin = true;
+    job.why = std::move(why);
+    fetcher_->add(std::move(job));
+  }
+
+  /// Pinned rooms of other creators that a stopped run left unfinished.
+  void resume_unfinished_pins() {
+    for (const auto &[id, server] : servers_)
+      if (server && !server->is_origin() && !server->complete()) {
+        auto info = store_.room(id);
+        if (info && info->pinned && !is_own(*info))
+          queue_pin(RoomUri{server->room(), {}}, "unfinished");
+      }
+  }
+
+  void finish_fetches() {
+    for (auto &done : fetcher_->take_done()) {
+      const std::string uri = format_room_uri(done.job.uri.room);
+      reseed(done.job.uri.room);
+      std::error_code ignored;
+      std::filesystem::remove_all(done.fetch_dir, ignored);
+      if (!done.error.empty()) {
+        diag::warningf("{}: not fetched ({}): {}", uri, done.job.why, done.error);
+        continue;
+      }
+      if (!done.whole)
+        continue; // stopped
+      auto info = store_.find_room(public_key_hex(done.job.uri.room.creator),
+                                   done.job.uri.room.name);
+      if (!info)
+        continue;
+      if (done.job.pin)
+        store_.set_room_pinned(info->id, true);
+      serve_new_rooms();
+      auto it = servers_.find(info->id);
+      std::size_t held = it != servers_.end() && it->second ? it->second->segments_served() : 0;
+      diag::notef("{}: {} ({} segments held, {} fetched now)", uri,
+                  done.job.pin ? "pinned" : "kept", held, done.segments);
+      write_json_line({{"event", done.job.pin ? "pinned" : "kept"},
+                       {"room", uri},
+                       {"segments", held},
+                       {"fetched_bytes", done.bytes},
+                       {"why", done.job.why}});
+    }
+  }
+
+  /// Serves a room the fetcher worked on from the store's files (see
+  /// RoomServer::reseed), before the fetch's own files go.
+  void reseed(const Room &room) {
+    auto info = store_.find_room(public_key_hex(room.creator), room.name);
+    if (!info)
+      return;
+    auto it = servers_.find(info->id);
+    if (it != servers_.end() && it->second)
+      it->second->reseed();
+  }
+
+  // ---- the store's policy
+
+  void collect_garbage() {
+    if (!options_.max_size && !options_.max_idle)
+      return;
+    GcPolicy policy;
+    policy.max_size = options_.max_size;
+    policy.max_idle = options_.max_idle;
+    policy.describe = false;
+    std::int64_t removed = 0;
+    std::uint64_t bytes = 0;
+    GcReport report = store_.collect_garbage(policy, [&](const Eviction &eviction) {
+      for (auto &[id, server] : servers_)
+        if (server)
+          server->forget_segment(eviction.infohash);
+      removed += 1;
+      bytes += eviction.bytes;
+    });
+    evicted_ += removed;
+    if (removed > 0)
+      diag::notef("evicted {} segments ({}) to keep within the store's policy",
+                  removed, human_size(bytes));
+    if (report.over_quota && !warned_over_quota_) {
+      diag::warningf("pinned rooms alone ({}) exceed --max-size: nothing "
+                     "pinned is evicted",
+                     human_size(report.pinned.bytes));
+      warned_over_quota_ = true;
+    }
+  }
+
+  nlohmann::json stats() const {
+    return {{"rooms", servers_.size()},
+            {"segments_served", segments_served()},
+            {"segments_evicted", evicted_}};
+  }
+
+  const PeerSeedOptions &options_;
+  Store store_;
+  std::optional<Identity> identity_;
+  Node node_;
+  UploadLog uploads_;
+  std::map<RoomId, std::unique_ptr<RoomServer>> servers_;
+  std::optional<Fetcher> fetcher_;
+  std::pair<std::size_t, std::int64_t> last_totals_;
+  std::int64_t evicted_ = 0;
+  bool warned_over_quota_ = false;
+};
+
+} // namespace
+
+Exit peer_seed(const PeerSeedOptions &options) {
+  make_dirs(options.store);
+  ProcessLock lock(options.store / "peer-seed.lock");
+  if (!lock.held())
+    throw Error(Exit::temp_fail, options.store.string(),
+                lock.holder()
+                    ? fmt::format("another peer-seed (pid {}) serves this store",
+                                  lock.holder())
+                    : std::string("another peer-seed serves this store"));
+  PeerSeeder seeder(options);
+  return seeder.run();
+}
+
+} // namespace hlswarm
