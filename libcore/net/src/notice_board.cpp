@@ -12,6 +12,7 @@
 #include <fmt/format.h>
 #include <libtorrent/bdecode.hpp>
 #include <libtorrent/entry.hpp>
+#include <libtorrent/error_code.hpp>
 #include <libtorrent/peer_connection_handle.hpp>
 
 #include "hlswarm/base/fsutil.hpp"
@@ -109,6 +110,15 @@ public:
                     std::string(notice.string_ptr(),
                                 static_cast<std::size_t>(notice.string_length())));
     return true;
+  }
+
+  bool can_disconnect(const lt::error_code &ec) override {
+    // Every peer seeds the board, and libtorrent closes a connection
+    // between two seeds the moment it sees the other's bitfield, which can
+    // drop our handshake before it leaves. Idle connections still time out
+    // (timed_out_no_interest, about a minute).
+    return !(ec == lt::errors::upload_upload_connection ||
+             ec == lt::errors::uninteresting_upload_peer);
   }
 
 private:

@@ -6,7 +6,8 @@
 // this way. man hlswarm(7), NOTICE BOARDS, is the protocol's reference.
 //
 // Separate from the room channel (room_channel.hpp) on purpose: a board
-// carries no messages after the handshake and keeps no connection open.
+// carries no messages after the handshake, and its connections are left to
+// time out.
 #pragma once
 
 #include <memory>
