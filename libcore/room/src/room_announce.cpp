@@ -16,6 +16,7 @@
 #include "hlswarm/base/line_input.hpp"
 #include "hlswarm/base/paths.hpp"
 #include "hlswarm/net/room_channel.hpp"
+#include "hlswarm/room/creator_channel.hpp"
 #include "hlswarm/room/room_head.hpp"
 #include "hlswarm/room/room_members.hpp"
 #include "hlswarm/chain/seg_chain.hpp"
@@ -34,14 +35,6 @@ std::filesystem::path chain_records_path(const std::filesystem::path &store,
                                   percent_encode(room.name));
 }
 
-namespace {
-
-std::string_view mode_name(RoomMode mode) {
-  return mode == RoomMode::vod ? "vod" : "live";
-}
-
-// Where viewers can reach the origin: the listen endpoints, with an
-// unspecified address (0.0.0.0, ::) replaced by this host's addresses.
 std::vector<HostPort> origin_endpoints(const Node &node) {
   std::vector<HostPort> result;
   for (const auto &endpoint : node.listen_endpoints()) {
@@ -79,6 +72,12 @@ std::vector<HostPort> origin_endpoints(const Node &node) {
   if (result.size() > 4)
     result.resize(4);
   return result;
+}
+
+namespace {
+
+std::string_view mode_name(RoomMode mode) {
+  return mode == RoomMode::vod ? "vod" : "live";
 }
 
 // The creator's room on the network: the store's records and segments,
@@ -318,6 +317,18 @@ private:
   std::optional<RoomMembers> neighbours_;
 };
 
+// The creator's channel, published again whenever one of their rooms
+// changes state here; a failure is a warning, as the room itself is served
+// either way.
+void publish_channel(ChannelPublisher &channel) {
+  try {
+    auto published = channel.publish();
+    diag::notef("channel of {} rooms published", published.rooms.size());
+  } catch (const Error &e) {
+    diag::warningf("channel not published: {}", e.what());
+  }
+}
+
 Identity creator_identity(const std::optional<std::filesystem::path> &key_file) {
   return key_file ? open_identity(*key_file, false)
                   : open_identity(default_key_path(), true);
@@ -349,6 +360,8 @@ Exit announce_room(const AnnounceOptions &options, int input_fd, std::FILE *out)
   announcer.serve_stored_segments();
   announcer.start_membership(options.neighbour_interval);
   announcer.publish_head();
+  ChannelPublisher channel(announcer.node(), identity, options.store);
+  publish_channel(channel);
 
   RoomUri uri{room, {}};
   for (const auto &origin : announcer.origins())
@@ -370,8 +383,10 @@ Exit announce_room(const AnnounceOptions &options, int input_fd, std::FILE *out)
     // Served and announced first, passed on second: what downstream sees
     // is already on the network.
     write_raw_line(*text, out);
-    if (entry.record.fields.end && !ended)
+    if (entry.record.fields.end && !ended) {
       stops_before_end = stop_count();
+      publish_channel(channel); // the room is now ended, or a whole video
+    }
     ended = ended || entry.record.fields.end;
     diag::progress(fmt::format("seq {} announced", entry.record.fields.seq));
   }

@@ -13,6 +13,7 @@
 #include "hlswarm/base/error.hpp"
 #include "hlswarm/chain/room.hpp"
 #include "hlswarm/net/network_options.hpp"
+#include "hlswarm/net/node.hpp"
 
 namespace hlswarm {
 
@@ -46,6 +47,11 @@ struct AnnounceOptions {
 ///   <store>/chains/<creator key hex>/<percent-encoded name>.records
 std::filesystem::path chain_records_path(const std::filesystem::path &store,
                                          const Room &room);
+
+/// Where peers can reach this node as an origin (for a head's "pe"): its
+/// listen endpoints, an unspecified address (0.0.0.0, ::) replaced by this
+/// host's addresses, loopback last, at most 4.
+std::vector<HostPort> origin_endpoints(const Node &node);
 
 /// Serves the room: republishes what the store holds for it, then reads
 /// seg-chain's chain lines from `input_fd`; for each record, serves its

@@ -276,6 +276,8 @@ public:
   std::optional<RoomInfo> find_room(std::string_view creator,
                                     std::string_view name);
   std::optional<RoomInfo> room(RoomId id);
+  /// The rooms of one creator, oldest first (then by name).
+  std::vector<RoomInfo> creator_rooms(std::string_view creator);
   /// Pins or unpins a room: the files a pinned room uses are never
   /// evicted, whichever other rooms use them too.
   void set_room_pinned(RoomId room, bool pinned);
