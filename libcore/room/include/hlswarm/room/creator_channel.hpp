@@ -86,9 +86,11 @@ std::string encode_channel_head(const ChannelHead &head);
 /// 8 origins. Error(data) with subject `what`.
 ChannelHead decode_channel_head(std::string_view value, std::string_view what);
 
-/// The creator's rooms as the store knows them. A prepared video (vod)
-/// whose chain is not complete yet is left out: a channel promises what a
-/// vod head promises, the whole video.
+/// The creator's rooms as the store knows them (the newest
+/// max_channel_rooms of them). A prepared video (vod) whose chain is not
+/// complete yet is left out: a channel promises what a vod head promises,
+/// the whole video. Every stored record is decoded (and verified) to count
+/// segments and seconds.
 CreatorChannel channel_from_store(Store &store, const PublicKey &creator);
 
 /// Publishes a creator's channel from their store.
