@@ -1,8 +1,10 @@
 # fish completion for room-announce
-set -l commands create status
+set -l commands create status channel pinners
 complete -c room-announce -f
 complete -c room-announce -n "not __fish_seen_subcommand_from $commands" -a create -d 'Create a room and print its URI'
 complete -c room-announce -n "not __fish_seen_subcommand_from $commands" -a status -d 'Show what a viewer would see of a room'
+complete -c room-announce -n "not __fish_seen_subcommand_from $commands" -a channel -d "Show a creator's rooms"
+complete -c room-announce -n "not __fish_seen_subcommand_from $commands" -a pinners -d 'List distributors offering to keep rooms, cheapest first'
 complete -c room-announce -n "not __fish_seen_subcommand_from $commands" -l key -r -F -d 'Creator key file'
 complete -c room-announce -n "not __fish_seen_subcommand_from $commands" -l store -r -a '(__fish_complete_directories)' -d 'Store folder'
 complete -c room-announce -n "not __fish_seen_subcommand_from $commands" -l linger -r -d 'Serve for DURATION after the end'
@@ -21,5 +23,5 @@ complete -c room-announce -s h -l help -d 'Print the options'
 complete -c room-announce -n "__fish_seen_subcommand_from create" -l vod -d 'A video-on-demand room'
 complete -c room-announce -n "__fish_seen_subcommand_from create" -l key -r -F -d 'Creator key file'
 complete -c room-announce -n "__fish_seen_subcommand_from create" -l store -r -a '(__fish_complete_directories)' -d 'Store folder'
-complete -c room-announce -n "__fish_seen_subcommand_from status" -l json -d 'Print one JSON object'
-complete -c room-announce -n "__fish_seen_subcommand_from status" -l timeout -r -d 'Give up after DURATION'
+complete -c room-announce -n "__fish_seen_subcommand_from status channel pinners" -l json -d 'Print one JSON object'
+complete -c room-announce -n "__fish_seen_subcommand_from status channel pinners" -l timeout -r -d 'Give up after DURATION'

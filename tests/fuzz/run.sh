@@ -22,11 +22,11 @@ head -c 1342 /dev/urandom > "$T/seg/init.mp4"
 jq -c --arg init "$T/seg/init.mp4" 'if .end then . else .init = $init end' "$T/lines" |
   "$HLSWARM_BIN/seg-chain" -q --store "$T/fmp4.store" --chain "$T/fmp4.chain" "fuzz room" > /dev/null
 
-# The fuzzers of room heads, chain torrents and URIs write their own seeds
+# The fuzzers of room heads, chain torrents, URIs, channels and offers write their own seeds
 # (seeds.hpp) into the corpus when they start.
 export HLSWARM_FUZZ_SEEDS="$T/corpus"
 case $(basename "$fuzzer") in
-  room_head_fuzz* | chain_records_fuzz* | room_uri_fuzz*) ;;
+  room_head_fuzz* | chain_records_fuzz* | room_uri_fuzz* | channel_fuzz* | offer_fuzz*) ;;
   record_fuzz*)
     i=0
     while read -r line; do

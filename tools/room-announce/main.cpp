@@ -3,11 +3,14 @@
 //   room-announce create NAME [--vod]
 //   seg-split ... | seg-chain ROOM | room-announce [options] ROOM
 //   room-announce status URI [--json]
+//   room-announce channel KEY|URI [--json]
+//   room-announce pinners [--json]
 #include <unistd.h>
 
 #include "hlswarm/base/tool.hpp"
 #include "hlswarm/net/network_options.hpp"
 #include "hlswarm/room/room_announce.hpp"
+#include "hlswarm/room/room_listings.hpp"
 #include "hlswarm/room/room_status.hpp"
 
 int main(int argc, char **argv) {
@@ -58,9 +61,39 @@ int main(int argc, char **argv) {
       [&](std::chrono::seconds timeout) { status.timeout = timeout; },
       "Give up finding the room after DURATION (default 20s)");
   hlswarm::add_network_options(*status_command, network, hlswarm::any_free_port);
+
+  hlswarm::ChannelOptions channel;
+  CLI::App *channel_command = app.add_subcommand(
+      "channel", "Show a creator's channel: every room they published, with "
+                 "its state, segments and duration");
+  channel_command->add_option("CREATOR", channel.creator,
+                              "Creator key (64 hex digits), channel URI "
+                              "hlswarm://KEY, or any room URI of theirs "
+                              "(x.pe origin hints are used)")
+      ->required();
+  channel_command->add_flag("--json", channel.json, "Print one JSON object");
+  hlswarm::add_duration_option(
+      *channel_command, "--timeout",
+      [&](std::chrono::seconds timeout) { channel.timeout = timeout; },
+      "Give up reading the channel after DURATION (default 20s)");
+  hlswarm::add_network_options(*channel_command, network, hlswarm::any_free_port);
+
+  hlswarm::PinnersOptions pinners;
+  CLI::App *pinners_command = app.add_subcommand(
+      "pinners", "List the offers of distributors that keep rooms for pay "
+                 "(price per GB-month, free capacity, contact), cheapest first");
+  pinners_command->add_flag("--json", pinners.json, "Print one JSON object");
+  hlswarm::add_duration_option(
+      *pinners_command, "--timeout",
+      [&](std::chrono::seconds timeout) { pinners.timeout = timeout; },
+      "Look for offers for DURATION (default 10s)");
+  hlswarm::add_network_options(*pinners_command, network, hlswarm::any_free_port);
+
   app.require_subcommand(0, 1);
   create_command->fallthrough();
   status_command->fallthrough();
+  channel_command->fallthrough();
+  pinners_command->fallthrough();
 
   return tool.run(argc, argv, [&]() -> hlswarm::Exit {
     if (*create_command) {
@@ -71,6 +104,14 @@ int main(int argc, char **argv) {
     if (*status_command) {
       status.network = network;
       return hlswarm::room_status(status, stdout);
+    }
+    if (*channel_command) {
+      channel.network = network;
+      return hlswarm::show_channel(channel, stdout);
+    }
+    if (*pinners_command) {
+      pinners.network = network;
+      return hlswarm::show_pinners(pinners, stdout);
     }
     if (announce.room.empty())
       throw hlswarm::Error(hlswarm::Exit::usage,

@@ -118,4 +118,9 @@ DhtTarget membership_target(const PublicKey &key, std::string_view room_name) {
   return target_of(h.final());
 }
 
+DhtTarget named_target(std::string_view name) {
+  lt::hasher h(span_of(name));
+  return target_of(h.final());
+}
+
 } // namespace hlswarm

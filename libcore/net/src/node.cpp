@@ -344,6 +344,7 @@ Node::Node(NodeOptions options)
   impl.session = std::make_unique<lt::session>(std::move(params));
   impl.session->add_extension(holder_extension());
   impl.session->add_extension(room_channel_extension());
+  impl.session->add_extension(notice_board_extension());
   impl.pump = std::thread([&impl] { impl.run_pump(); });
 
   // Listening is asynchronous; a port already taken or an address that is

@@ -126,6 +126,14 @@ std::function<std::shared_ptr<lt::torrent_plugin>(const lt::torrent_handle &,
                                                   lt::client_data_t)>
 room_channel_extension();
 
+/// The userdata of a notice board torrent (notice_board.cpp).
+struct NoticeBoardTag;
+
+/// The session extension behind Node::join_board.
+std::function<std::shared_ptr<lt::torrent_plugin>(const lt::torrent_handle &,
+                                                  lt::client_data_t)>
+notice_board_extension();
+
 struct Node::Impl {
   explicit Impl(NodeOptions node_options);
 
@@ -163,6 +171,8 @@ struct Node::Impl {
   TransferStats transfer;
   /// Room channels joined, by "<creator hex>/<name>".
   std::map<std::string, std::shared_ptr<RoomTorrentTag>> rooms;
+  /// Notice boards joined, by name.
+  std::map<std::string, std::shared_ptr<NoticeBoardTag>> boards;
   std::int64_t item_lookups = 0; ///< get_item calls (DHT head reads)
   std::int64_t peer_lookups = 0; ///< find_peers calls
   std::int64_t peers_banned = 0; ///< for sending data that failed its hash
@@ -183,6 +193,13 @@ struct Node::Impl {
   std::string seed_file(const std::filesystem::path &file,
                         std::string_view info_dict, lt::client_data_t userdata,
                         bool peer_exchange = false);
+  /// Seeds a torrent of one file holding `content`, named `torrent_name`:
+  /// a torrent every peer makes from the same bytes (a board's), so its
+  /// infohash is known in advance and nobody downloads it. The file lives
+  /// in the temporary folder, named by its content's hash.
+  std::string seed_content(const std::string &content,
+                           std::string_view torrent_name,
+                           lt::client_data_t userdata);
   void run_pump();
   void handle(lt::alert *alert); // mutex held
   void handle_item_alert(lt::alert *alert);

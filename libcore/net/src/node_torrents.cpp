@@ -17,6 +17,7 @@
 
 #include "hlswarm/base/diag.hpp"
 #include "hlswarm/base/error.hpp"
+#include "hlswarm/base/fsutil.hpp"
 #include "hlswarm/base/paths.hpp"
 #include "hlswarm/chain/segment_torrent.hpp"
 #include "hlswarm/base/text_encoding.hpp"
@@ -175,6 +176,18 @@ std::string Node::Impl::seed_file(const std::filesystem::path &file,
     throw Error(Exit::data, file.string(),
                 state.checked ? "does not match its info dict" : "still being checked");
   return infohash;
+}
+
+std::string Node::Impl::seed_content(const std::string &content,
+                                     std::string_view torrent_name,
+                                     lt::client_data_t userdata) {
+  auto folder = std::filesystem::temp_directory_path() / "hlswarm-rooms";
+  make_dirs(folder);
+  auto file = folder / to_hex(digest_bytes(sha256(content)));
+  if (!std::filesystem::exists(file) || read_whole_file(file) != content)
+    write_file_atomically(file, content);
+  std::string info_dict = hash_v2_file(file, torrent_name, 0).info_dict;
+  return seed_file(file, info_dict, userdata, true);
 }
 
 namespace {

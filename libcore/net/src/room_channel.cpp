@@ -489,16 +489,6 @@ std::shared_ptr<RoomChannel> Node::join_room(const Room &room) {
     if (auto it = impl.rooms.find(key); it != impl.rooms.end())
       return it->second->channel;
   }
-  // Every member makes the same file, so the torrent is complete on every
-  // node and its infohash follows from the room.
-  std::string content = room_torrent_content(room);
-  auto folder = std::filesystem::temp_directory_path() / "hlswarm-rooms";
-  make_dirs(folder);
-  auto file = folder / to_hex(digest_bytes(sha256(content)));
-  if (!std::filesystem::exists(file) || read_whole_file(file) != content)
-    write_file_atomically(file, content);
-  std::string info_dict = hash_v2_file(file, "room", 0).info_dict;
-
   auto tag = std::make_shared<RoomTorrentTag>();
   auto channel = std::make_shared<ChannelState>(impl, room);
   tag->channel = channel;
@@ -507,7 +497,10 @@ std::shared_ptr<RoomChannel> Node::join_room(const Room &room) {
     std::lock_guard lock(impl.mutex);
     impl.rooms[key] = tag;
   }
-  std::string infohash = impl.seed_file(file, info_dict, lt::client_data_t(tag_pointer), true);
+  // Every member makes the same file, so the torrent is complete on every
+  // node and its infohash follows from the room.
+  std::string infohash = impl.seed_content(room_torrent_content(room), "room",
+                                           lt::client_data_t(tag_pointer));
   {
     std::lock_guard lock(impl.mutex);
     channel->set_torrent(impl.torrents[infohash].handle);

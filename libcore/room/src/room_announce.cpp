@@ -13,6 +13,7 @@
 #include "hlswarm/chain/chain.hpp"
 #include "hlswarm/chain/identity.hpp"
 #include "hlswarm/chain/seg_chain.hpp"
+#include "hlswarm/room/creator_channel.hpp"
 #include "hlswarm/room/room_server.hpp"
 #include "hlswarm/store/store.hpp"
 #include "hlswarm/store/store_layout.hpp"
@@ -66,6 +67,18 @@ private:
   std::optional<RoomServer> server_;
 };
 
+// The creator's channel, published again whenever one of their rooms
+// changes state here; a failure is a warning, as the room itself is served
+// either way.
+void publish_channel(ChannelPublisher &channel) {
+  try {
+    auto published = channel.publish();
+    diag::notef("channel of {} rooms published", published.rooms.size());
+  } catch (const Error &e) {
+    diag::warningf("channel not published: {}", e.what());
+  }
+}
+
 Identity creator_identity(const std::optional<std::filesystem::path> &key_file) {
   return key_file ? open_identity(*key_file, false)
                   : open_identity(default_key_path(), true);
@@ -97,6 +110,8 @@ Exit announce_room(const AnnounceOptions &options, int input_fd, std::FILE *out)
   RoomServer &announcer = announcer_parts.server();
   announcer.start_membership(options.neighbour_interval);
   announcer.publish_head();
+  ChannelPublisher channel(announcer_parts.node(), identity, options.store);
+  publish_channel(channel);
 
   RoomUri uri{room, {}};
   for (const auto &origin : reachable_endpoints(announcer_parts.node()))
@@ -118,8 +133,10 @@ Exit announce_room(const AnnounceOptions &options, int input_fd, std::FILE *out)
     // Served and announced first, passed on second: what downstream sees
     // is already on the network.
     write_raw_line(*text, out);
-    if (entry.record.fields.end && !ended)
+    if (entry.record.fields.end && !ended) {
       stops_before_end = stop_count();
+      publish_channel(channel); // the room is now ended, or a whole video
+    }
     ended = ended || entry.record.fields.end;
     diag::progress(fmt::format("seq {} announced", entry.record.fields.seq));
   }

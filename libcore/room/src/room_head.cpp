@@ -9,6 +9,7 @@
 #include "hlswarm/chain/chain.hpp"
 #include "hlswarm/base/error.hpp"
 #include "hlswarm/chain/segment_torrent.hpp"
+#include "hlswarm/store/store_gc.hpp"
 
 namespace hlswarm {
 namespace {
@@ -20,7 +21,9 @@ constexpr bencode::Limits head_limits{.max_bytes = max_item_value_bytes,
 // Origin endpoints a head may list: a few addresses of one host.
 constexpr std::size_t max_origins = 8;
 
-std::optional<RoomState> state_from_string(std::string_view text) {
+} // namespace
+
+std::optional<RoomState> room_state_from_string(std::string_view text) {
   if (text == "live")
     return RoomState::live;
   if (text == "ended")
@@ -30,20 +33,18 @@ std::optional<RoomState> state_from_string(std::string_view text) {
   return std::nullopt;
 }
 
-// The chain torrent: a one-piece v2 info dict (so it alone verifies the
-// file), named chain_torrent_name, at most max_chain_records_bytes.
-void check_chain_info(std::string_view info_dict, std::string_view what) {
+void check_one_piece_info(std::string_view info_dict, std::string_view kind,
+                          std::string_view name, std::uint64_t max_bytes,
+                          std::string_view what) {
   SegmentInfoDict info = decode_v2_info_dict(info_dict, what);
-  if (info.name != chain_torrent_name)
+  if (info.name != name)
     throw Error(Exit::data, what,
-                fmt::format("chain torrent is named '{}', not '{}'", info.name,
-                            chain_torrent_name));
-  if (info.size > max_chain_records_bytes || info.size > info.piece_length)
+                fmt::format("{} is named '{}', not '{}'", kind, info.name, name));
+  if (info.size > max_bytes || info.size > info.piece_length)
     throw Error(Exit::data, what,
-                "chain torrent is not one piece of at most 16 MiB");
+                fmt::format("{} is not one piece of at most {}", kind,
+                            human_size(max_bytes)));
 }
-
-} // namespace
 
 std::string_view to_string(RoomState state) {
   switch (state) {
@@ -135,7 +136,7 @@ RoomHead decode_room_head(std::string_view value, const Room &room,
     throw fail(fmt::format("version {} is not {}", required("v").integer("v"),
                            room_head_version));
   RoomHead head;
-  auto state = state_from_string(required("state").string("state"));
+  auto state = room_state_from_string(required("state").string("state"));
   if (!state)
     throw fail("state is not live, ended or vod");
   head.state = *state;
@@ -159,7 +160,8 @@ RoomHead decode_room_head(std::string_view value, const Room &room,
   if (*head.seq < 0 || *head.seq > max_record_integer)
     throw fail(fmt::format("seq {} out of range", *head.seq));
   head.chain_info = encode(required("chain"));
-  check_chain_info(head.chain_info, what);
+  check_one_piece_info(head.chain_info, "chain torrent", chain_torrent_name,
+                       max_chain_records_bytes, what);
   if (auto rec = dict.find("rec"); rec != dict.end()) {
     head.record = rec->second.string("rec");
     SignedRecord record = decode_record(head.record, what);

@@ -14,6 +14,7 @@
 #include "hlswarm/room/room_head.hpp"
 #include "hlswarm/base/signals.hpp"
 #include "hlswarm/base/text_encoding.hpp"
+#include "scratch_folder.hpp"
 
 namespace hlswarm {
 namespace {
@@ -26,26 +27,6 @@ std::chrono::milliseconds left_until(Clock::time_point deadline) {
                       deadline - Clock::now()));
 }
 
-
-// A private folder for the chain file, removed on the way out.
-class ScratchFolder {
-public:
-  ScratchFolder() {
-    std::string pattern =
-        (std::filesystem::temp_directory_path() / "hlswarm-status.XXXXXX").string();
-    if (!::mkdtemp(pattern.data()))
-      throw system_error(Exit::cant_create, pattern, errno);
-    path_ = pattern;
-  }
-  ~ScratchFolder() {
-    std::error_code ignored;
-    std::filesystem::remove_all(path_, ignored);
-  }
-  const std::filesystem::path &path() const { return path_; }
-
-private:
-  std::filesystem::path path_;
-};
 
 struct SegmentReplicas {
   std::int64_t seq = 0;
@@ -103,7 +84,7 @@ Exit room_status(const StatusOptions &options, std::FILE *out) {
   std::vector<SignedRecord> records;
   bool chain_fetched = false;
   if (head.seq) {
-    ScratchFolder scratch;
+    ScratchFolder scratch("hlswarm-status");
     auto file = scratch.path() / std::string(chain_torrent_name);
     std::string infohash = node.download(head.chain_info, file, candidates);
     if (node.wait_complete(infohash, left_until(deadline))) {

@@ -33,6 +33,12 @@ std::filesystem::path store_chain_records_path(const std::filesystem::path &stor
   return chain_folder_file(store, creator_hex, encoded_name, ".records");
 }
 
+std::filesystem::path store_channel_list_path(const std::filesystem::path &store,
+                                             std::string_view creator_hex) {
+  // No room's file is named so: theirs end in .chain or .records.
+  return chain_folder_file(store, creator_hex, "channel", ".list");
+}
+
 std::filesystem::path store_node_state_path(const std::filesystem::path &store) {
   return store / "node" / "dht.state";
 }

@@ -98,6 +98,18 @@ std::optional<RoomInfo> Store::room(RoomId id) {
   return found;
 }
 
+std::vector<RoomInfo> Store::creator_rooms(std::string_view creator) {
+  auto &query = impl_->db->statement(
+      "SELECT id, creator, name, mode, state, pinned, created FROM rooms "
+      "WHERE creator = ?1 ORDER BY created, name");
+  query.bind(1, hex_key(creator, "creator"));
+  std::vector<RoomInfo> rooms;
+  while (query.step())
+    rooms.push_back(read_room(query));
+  query.reset();
+  return rooms;
+}
+
 namespace {
 
 // Sets one column of room `room` (the statement binds ?1 to the room and

@@ -91,4 +91,8 @@ DhtTarget item_target(const PublicKey &key, std::string_view salt);
 /// room head's item_target.
 DhtTarget membership_target(const PublicKey &key, std::string_view room_name);
 
+/// A well-known DHT target: SHA-1(name). Peers that offer a service
+/// announce themselves under the service's name ("hlswarm-offers-v1").
+DhtTarget named_target(std::string_view name);
+
 } // namespace hlswarm

@@ -30,6 +30,7 @@
 namespace hlswarm {
 
 class RoomChannel;
+class NoticeBoard;
 
 /// How a Node is set up. Tools fill it from their command line.
 struct NodeOptions {
@@ -188,6 +189,12 @@ public:
   /// members push. A second call for the same room returns the same
   /// channel. The channel must not be used after the Node is destroyed.
   std::shared_ptr<RoomChannel> join_room(const Room &room);
+
+  /// Joins the notice board `name` (notice_board.hpp): seeds its torrent;
+  /// from then on every peer met there gets the board's notice and gives
+  /// its own. A second call returns the same board. The board must not be
+  /// used after the Node is destroyed.
+  std::shared_ptr<NoticeBoard> join_board(std::string_view name);
 
   // ---- torrents
 

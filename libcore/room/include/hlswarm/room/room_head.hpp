@@ -31,6 +31,16 @@ enum class RoomState { live, ended, vod };
 
 /// "live", "ended", "vod".
 std::string_view to_string(RoomState state);
+/// The inverse; nullopt for anything else.
+std::optional<RoomState> room_state_from_string(std::string_view text);
+
+/// Checks the info dict of a torrent a head names (the chain torrent, a
+/// channel list): a v2 info dict of one file called `name`, in one piece
+/// (so the info dict alone verifies every byte) of at most `max_bytes`.
+/// Error(data) with subject `what`, naming the torrent as `kind`.
+void check_one_piece_info(std::string_view info_dict, std::string_view kind,
+                          std::string_view name, std::uint64_t max_bytes,
+                          std::string_view what);
 
 /// The value of a room's BEP 44 item:
 ///   d5:chain<info dict>2:pel<6 or 18 bytes>...e3:rec<record>3:seqi<n>e

@@ -278,6 +278,8 @@ public:
   std::optional<RoomInfo> room(RoomId id);
   /// Every room, by id (the order they were added in).
   std::vector<RoomInfo> rooms();
+  /// The rooms of one creator, oldest first (then by name).
+  std::vector<RoomInfo> creator_rooms(std::string_view creator);
   /// Pins or unpins a room: the files a pinned room uses are never
   /// evicted, whichever other rooms use them too.
   void set_room_pinned(RoomId room, bool pinned);

@@ -7,6 +7,7 @@
 //   <store>/segments/<ab>/<infohash>.<ext>               segment files
 //   <store>/chains/<creator key hex>/<room name>.chain   seg-chain's chain
 //   <store>/chains/<creator key hex>/<room name>.records the chain torrent
+//   <store>/chains/<creator key hex>/channel.list        the channel list
 //   <store>/node/dht.state                               the DHT node's state
 //
 // ab is the infohash's first two hex digits; the room name is
@@ -45,6 +46,11 @@ std::filesystem::path store_chain_path(const std::filesystem::path &store,
 std::filesystem::path store_chain_records_path(const std::filesystem::path &store,
                                                std::string_view creator_hex,
                                                std::string_view encoded_name);
+
+/// The creator's channel list (the channel torrent's file, room-announce's
+/// and peer-seed's): every room of that creator.
+std::filesystem::path store_channel_list_path(const std::filesystem::path &store,
+                                              std::string_view creator_hex);
 
 /// The network node's saved DHT state (room-announce's, and later the
 /// viewer's and the seeder's).
