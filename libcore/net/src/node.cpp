@@ -595,7 +595,8 @@ void Node::Impl::periodic(Clock::time_point now) {
     republish();
     next_republish = now + options.republish_interval;
   }
-  if (now - started >= port_mapping_patience) {
+  if (!port_mapping_waited && now - started >= port_mapping_patience) {
+    port_mapping_waited = true;
     std::lock_guard lock(mutex);
     for (const auto &[transport, outcome] : port_mapping)
       if (outcome == "trying")

@@ -191,6 +191,7 @@ struct Node::Impl {
   Clock::time_point next_dht_stats{};
   Clock::time_point next_republish{};
   Clock::time_point next_stats_file{};
+  bool port_mapping_waited = false; ///< port_mapping_patience has passed
 
   /// Node::seed, with `userdata` for the torrent's extensions, and peer
   /// exchange (off for segment torrents).
