@@ -140,12 +140,17 @@ TEST(RoomChannel, AuditVerifiesAHolderAndCatchesOneThatIsNot) {
   EXPECT_EQ(channel->audit(where(holder), damaged, 2, seconds(10)), AuditResult::corrupt);
   EXPECT_EQ(channel->audit(where(holder), damaged, 4, seconds(10)), AuditResult::corrupt);
   EXPECT_THROW(channel->audit(where(holder), held, 6, seconds(1)), Error);
+  // More audits than the holder answers in a second: the asker keeps to
+  // the holder's rate, so none goes unanswered.
+  for (int i = 0; i < 2 * audit_answers_per_second; ++i)
+    EXPECT_EQ(channel->audit(where(holder), held, i % 6, seconds(3)), AuditResult::verified)
+        << "audit " << i;
   // Nobody listens there: no answer, within the timeout.
   EXPECT_EQ(channel->audit({"127.0.0.99", 9}, held, 0, milliseconds(500)),
             AuditResult::no_answer);
 
   auto counters = holding->counters();
-  EXPECT_EQ(counters.audits_answered, 5);
+  EXPECT_EQ(counters.audits_answered, 5 + 2 * audit_answers_per_second);
   EXPECT_EQ(counters.audits_not_held, 1);
   EXPECT_EQ(channel->counters().peers_dropped, 0);
   EXPECT_EQ(holding->counters().peers_dropped, 0);
