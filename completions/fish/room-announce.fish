@@ -13,6 +13,7 @@ complete -c room-announce -n "not __fish_seen_subcommand_from create" -l bootstr
 complete -c room-announce -n "not __fish_seen_subcommand_from create" -l no-bootstrap -d 'Start a private DHT'
 complete -c room-announce -n "not __fish_seen_subcommand_from create" -l peer -r -d 'Connect every torrent to IP:PORT'
 complete -c room-announce -n "not __fish_seen_subcommand_from create" -l dht-loopback -d 'Test setting: a DHT swarm on 127.0.0.x'
+complete -c room-announce -n "not __fish_seen_subcommand_from create" -l no-port-mapping -d 'Do not map the listen port with UPnP or NAT-PMP'
 complete -c room-announce -n "not __fish_seen_subcommand_from create" -l stats -r -F -d 'Write transfer statistics to FILE'
 complete -c room-announce -n "not __fish_seen_subcommand_from $commands" -s q -l quiet -d 'Print only warnings and errors'
 complete -c room-announce -n "not __fish_seen_subcommand_from $commands" -l progress -d 'Force progress lines on'
@@ -25,3 +26,4 @@ complete -c room-announce -n "__fish_seen_subcommand_from create" -l key -r -F -
 complete -c room-announce -n "__fish_seen_subcommand_from create" -l store -r -a '(__fish_complete_directories)' -d 'Store folder'
 complete -c room-announce -n "__fish_seen_subcommand_from status channel pinners" -l json -d 'Print one JSON object'
 complete -c room-announce -n "__fish_seen_subcommand_from status channel pinners" -l timeout -r -d 'Give up after DURATION'
+complete -c room-announce -n "__fish_seen_subcommand_from status" -l audit -d 'Verify that each holder keeps each segment'

@@ -14,6 +14,8 @@ export PATH="$HLSWARM_BIN:/usr/local/bin:/usr/bin:/bin"
 export HOME="$T/home" XDG_CONFIG_HOME="$T/home/.config" XDG_DATA_HOME="$T/home/.local/share"
 export LC_ALL=C.UTF-8 TERM=dumb
 unset HLSWARM_STORE HLSWARM_CONFIG HLSWARM_BOOTSTRAP NO_COLOR || true
+# Tests touch only 127.0.0.0/8: no UPnP or NAT-PMP from a node on 0.0.0.0.
+export HLSWARM_NO_PORT_MAPPING=1
 
 fail() { echo "FAIL: $*" >&2; exit 1; }
 note() { echo "# $*" >&2; }

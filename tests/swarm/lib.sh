@@ -7,6 +7,9 @@ source "$HLSWARM_TESTS/cli/lib.sh"
 # The DHT's protections against one host posing as many nodes would reject
 # all but one node of a swarm on 127.0.0.x; lifted for tests only.
 export HLSWARM_DHT_LOOPBACK=1
+# ... and no UPnP or NAT-PMP, even from a node on 0.0.0.0 (cli/lib.sh sets
+# it too; said again here so no swarm test ever depends on the order).
+export HLSWARM_NO_PORT_MAPPING=1
 
 # Longest life of any process a test starts (seconds).
 process_limit=${HLSWARM_PROCESS_LIMIT:-120}

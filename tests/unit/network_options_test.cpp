@@ -85,3 +85,26 @@ TEST(NetworkOptions, NodeOptionsFromThem) {
   EXPECT_EQ(options.listen, "127.0.0.1:7");
   EXPECT_EQ(options.bootstrap, std::vector<std::string>{"127.0.0.3:9"});
 }
+
+TEST(NetworkOptions, PortMappingOnUnlessTurnedOff) {
+  ::unsetenv("HLSWARM_NO_PORT_MAPPING");
+  ::unsetenv("HLSWARM_DHT_LOOPBACK");
+  ::setenv("HLSWARM_BOOTSTRAP", "127.0.0.2:7000", 1);
+  CLI::App app("test");
+  NetworkOptions network;
+  add_network_options(app, network, default_listen);
+  EXPECT_NE(app.help().find("--no-port-mapping"), std::string::npos);
+  app.parse(std::vector<std::string>{});
+  EXPECT_TRUE(make_node_options(network, default_listen).port_mapping);
+  app.parse(std::vector<std::string>{"--no-port-mapping"});
+  EXPECT_TRUE(network.no_port_mapping);
+  EXPECT_FALSE(make_node_options(network, default_listen).port_mapping);
+
+  NetworkOptions unset;
+  ::setenv("HLSWARM_NO_PORT_MAPPING", "1", 1);
+  EXPECT_FALSE(make_node_options(unset, default_listen).port_mapping);
+  ::setenv("HLSWARM_NO_PORT_MAPPING", "0", 1);
+  EXPECT_TRUE(make_node_options(unset, default_listen).port_mapping);
+  ::unsetenv("HLSWARM_NO_PORT_MAPPING");
+  ::unsetenv("HLSWARM_BOOTSTRAP");
+}

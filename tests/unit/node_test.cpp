@@ -2,6 +2,7 @@
 
 #include <cstdlib>
 #include <fstream>
+#include <thread>
 
 #include <gtest/gtest.h>
 
@@ -43,6 +44,18 @@ TEST(Node, StartsOnLoopbackAndStopsQuickly) {
   node.stop();
   node.stop(); // idempotent
   EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(5));
+}
+
+TEST(Node, LoopbackOnlyNodeMapsNoPort) {
+  // Port mapping asked for, but nothing beyond loopback to map: no UPnP or
+  // NAT-PMP traffic, and the stats say so.
+  NodeOptions options = loopback_node("127.0.0.1:0,127.0.0.2:0");
+  options.loopback_test_mode = false;
+  ASSERT_TRUE(options.port_mapping);
+  Node node(options);
+  auto mapping = node.stats()["port_mapping"];
+  EXPECT_EQ(mapping["upnp"], "off");
+  EXPECT_EQ(mapping["natpmp"], "off");
 }
 
 TEST(Node, RefusesAnAddressItCannotListenOn) {
@@ -96,4 +109,47 @@ TEST(Node, ATorrentAddedTwiceStaysUntilRemovedTwice) {
   EXPECT_TRUE(node.progress(infohash)->complete);
   node.remove(infohash);
   EXPECT_FALSE(node.progress(infohash));
+}
+
+TEST(Node, KeepsAnItemOfSomeoneElseAfterItsPublisherLeft) {
+  using namespace std::chrono_literals;
+  Identity identity = Identity::generate();
+  auto publisher = std::make_unique<Node>(loopback_node("127.0.0.103:0"));
+  // Alone: the item is only in the publisher's own DHT storage.
+  auto put = publisher->put_item(identity, "room", "d1:ai1ee", 0ms);
+
+  auto keeper_options = loopback_node("127.0.0.104:0");
+  keeper_options.bootstrap = {publisher->listen_endpoints().front().to_string()};
+  keeper_options.republish_interval = 1s;
+  auto keeper = std::make_unique<Node>(keeper_options);
+  auto item = keeper->get_item(identity.public_key(), "room", 10s);
+  ASSERT_TRUE(item.has_value());
+  MutableItem forged = *item;
+  forged.value = "d1:ai2ee";
+  EXPECT_THROW(keeper->keep_item(forged), Error);
+  keeper->keep_item(*item);
+  publisher.reset();
+
+  // A node that joins after the publisher left gets the item from the
+  // keeper's re-put, which is all it stores once the keeper is gone too.
+  auto holder_options = loopback_node("127.0.0.105:0");
+  holder_options.bootstrap = {keeper->listen_endpoints().front().to_string()};
+  Node holder(holder_options);
+  holder.wait_for_dht(5s);
+  auto stored_before = keeper->stats()["dht"]["items_stored"].get<std::int64_t>();
+  auto deadline = std::chrono::steady_clock::now() + 60s;
+  while (keeper->stats()["dht"]["items_stored"].get<std::int64_t>() == stored_before &&
+         std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(100ms);
+  ASSERT_GT(keeper->stats()["dht"]["items_stored"].get<std::int64_t>(), stored_before);
+  keeper.reset();
+
+  auto reader_options = loopback_node("127.0.0.106:0");
+  reader_options.bootstrap = {holder.listen_endpoints().front().to_string()};
+  Node reader(reader_options);
+  auto read = reader.get_item(identity.public_key(), "room", 10s);
+  ASSERT_TRUE(read.has_value());
+  EXPECT_EQ(read->seq, put.seq);
+  EXPECT_EQ(read->value, "d1:ai1ee");
+  EXPECT_EQ(read->signature, item->signature);
 }

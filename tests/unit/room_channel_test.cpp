@@ -1,13 +1,16 @@
 // The room channel between real libtorrent sessions on loopback: records
 // pushed hop by hop, a newcomer catching up from the handshake, a want
-// answered.
+// answered, audits of a holder.
 #include "hlswarm/net/room_channel.hpp"
+
+#include <fstream>
 
 #include <gtest/gtest.h>
 
 #include "hlswarm/net/node.hpp"
 #include "loopback_node.hpp"
 #include "record_fixtures.hpp"
+#include "temp_folder.hpp"
 
 namespace hlswarm {
 namespace {
@@ -88,6 +91,69 @@ TEST(RoomChannel, RefusesARecordOfAnotherRoom) {
   auto channel = a.join_room(test_room());
   EXPECT_THROW(channel->add(other), Error);
   EXPECT_FALSE(channel->newest_seq());
+}
+
+/// A file of `size` patterned bytes.
+void write_segment(const std::filesystem::path &file, std::size_t size) {
+  std::string bytes(size, '\0');
+  for (std::size_t i = 0; i < size; ++i)
+    bytes[i] = static_cast<char>((i * 151) ^ (i >> 11));
+  std::ofstream(file, std::ios::binary).write(bytes.data(), static_cast<std::streamsize>(size));
+}
+
+/// Flips one byte of `file` in place (libtorrent keeps serving the inode).
+void flip_byte(const std::filesystem::path &file, std::streamoff at) {
+  std::fstream stream(file, std::ios::binary | std::ios::in | std::ios::out);
+  stream.seekg(at);
+  char byte = 0;
+  stream.get(byte);
+  stream.seekp(at);
+  stream.put(static_cast<char>(byte ^ 1));
+}
+
+TEST(RoomChannel, AuditVerifiesAHolderAndCatchesOneThatIsNot) {
+  test::TempFolder dir;
+  // 5 blocks and a bit (a tree with padding), 3 segments: one held whole,
+  // one not held, one damaged after it was seeded.
+  const std::size_t size = 5 * merkle_block_size + 1234;
+  for (const char *name : {"held.ts", "absent.ts", "damaged.ts"})
+    write_segment(dir / name, size);
+  flip_byte(dir / "absent.ts", 3); // other bytes, other info dict
+  std::string held = make_v2_info_dict(dir / "held.ts", 64 * 1024);
+  std::string absent = make_v2_info_dict(dir / "absent.ts", 64 * 1024);
+  std::string damaged = make_v2_info_dict(dir / "damaged.ts", 64 * 1024);
+
+  Node holder(loopback_node("127.0.0.97:0")), auditor(loopback_node("127.0.0.98:0"));
+  auto holding = holder.join_room(test_room());
+  holder.seed(dir / "held.ts", held);
+  holder.seed(dir / "damaged.ts", damaged);
+  flip_byte(dir / "damaged.ts", 2 * merkle_block_size + 100);
+  auto channel = auditor.join_room(test_room());
+
+  // audit() connects to a member it is not connected to yet.
+  for (std::int64_t block : {0, 2, 5})
+    EXPECT_EQ(channel->audit(where(holder), held, block, seconds(10)), AuditResult::verified)
+        << "block " << block;
+  EXPECT_EQ(channel->audit(where(holder), absent, 1, seconds(10)), AuditResult::not_held);
+  // The damaged block itself, and another one: the proof is made from the
+  // file as it is now, so it leads to another root either way.
+  EXPECT_EQ(channel->audit(where(holder), damaged, 2, seconds(10)), AuditResult::corrupt);
+  EXPECT_EQ(channel->audit(where(holder), damaged, 4, seconds(10)), AuditResult::corrupt);
+  EXPECT_THROW(channel->audit(where(holder), held, 6, seconds(1)), Error);
+  // More audits than the holder answers in a second: the asker keeps to
+  // the holder's rate, so none goes unanswered.
+  for (int i = 0; i < 2 * audit_answers_per_second; ++i)
+    EXPECT_EQ(channel->audit(where(holder), held, i % 6, seconds(3)), AuditResult::verified)
+        << "audit " << i;
+  // Nobody listens there: no answer, within the timeout.
+  EXPECT_EQ(channel->audit({"127.0.0.99", 9}, held, 0, milliseconds(500)),
+            AuditResult::no_answer);
+
+  auto counters = holding->counters();
+  EXPECT_EQ(counters.audits_answered, 5 + 2 * audit_answers_per_second);
+  EXPECT_EQ(counters.audits_not_held, 1);
+  EXPECT_EQ(channel->counters().peers_dropped, 0);
+  EXPECT_EQ(holding->counters().peers_dropped, 0);
 }
 
 } // namespace

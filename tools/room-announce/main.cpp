@@ -2,7 +2,7 @@
 //
 //   room-announce create NAME [--vod]
 //   seg-split ... | seg-chain ROOM | room-announce [options] ROOM
-//   room-announce status URI [--json]
+//   room-announce status URI [--json] [--audit]
 //   room-announce channel KEY|URI [--json]
 //   room-announce pinners [--json]
 #include <unistd.h>
@@ -56,6 +56,10 @@ int main(int argc, char **argv) {
                              "Room URI (x.pe origin hints are used)")
       ->required();
   status_command->add_flag("--json", status.json, "Print one JSON object");
+  status_command->add_flag("--audit", status.audit,
+                           "Check that each holder really keeps each segment: "
+                           "fetch a random 16 KiB block with its merkle proof "
+                           "and verify it");
   hlswarm::add_duration_option(
       *status_command, "--timeout",
       [&](std::chrono::seconds timeout) { status.timeout = timeout; },

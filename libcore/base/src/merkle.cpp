@@ -7,6 +7,7 @@
 #include <unistd.h>
 #include <vector>
 
+#include <fmt/format.h>
 #include <openssl/evp.h>
 
 #include "hlswarm/base/error.hpp"
@@ -53,8 +54,17 @@ private:
 };
 
 // BEP 52: leaves are padded with zero hashes up to a power of two. Reducing
-// a layer with the pad hash of its level standing in for a missing right
-// sibling gives the same root without building the padding.
+// a layer with the pad hash of its level (`pad`) standing in for a missing
+// right sibling gives the same root without building the padding.
+std::vector<Sha256> layer_above(const std::vector<Sha256> &layer, const Sha256 &pad,
+                                BlockHasher &hasher) {
+  std::vector<Sha256> above((layer.size() + 1) / 2);
+  for (std::size_t i = 0; i < above.size(); ++i)
+    above[i] = hasher.hash_pair(layer[2 * i],
+                                2 * i + 1 < layer.size() ? layer[2 * i + 1] : pad);
+  return above;
+}
+
 Sha256 merkle_root(std::vector<Sha256> layer, std::uint32_t piece_length,
                    BlockHasher &hasher, std::string *piece_layer) {
   std::size_t levels_below_piece = 0; // piece = 2^levels blocks
@@ -68,23 +78,17 @@ Sha256 merkle_root(std::vector<Sha256> layer, std::uint32_t piece_length,
     if (wants_piece_layer && level == levels_below_piece)
       for (const Sha256 &node : layer)
         piece_layer->append(reinterpret_cast<const char *>(node.data()), 32);
-    std::vector<Sha256> above((layer.size() + 1) / 2);
-    for (std::size_t i = 0; i < above.size(); ++i)
-      above[i] = hasher.hash_pair(layer[2 * i],
-                                  2 * i + 1 < layer.size() ? layer[2 * i + 1] : pad);
+    layer = layer_above(layer, pad, hasher);
     pad = hasher.hash_pair(pad, pad);
-    layer = std::move(above);
     ++level;
   }
   return layer.front();
 }
 
-} // namespace
-
-Sha256 merkle_root_of_file(int fd, std::uint64_t size, std::string_view subject,
-                           std::uint32_t piece_length, std::string *piece_layer) {
+// The leaf hashes of the `size` bytes of the file open at `fd`.
+std::vector<Sha256> leaves_of_file(int fd, std::uint64_t size, std::string_view subject,
+                                   BlockHasher &hasher) {
   ::posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
-  BlockHasher hasher;
   std::vector<Sha256> leaves;
   leaves.reserve(static_cast<std::size_t>((size + merkle_block_size - 1) /
                                           merkle_block_size));
@@ -115,9 +119,71 @@ Sha256 merkle_root_of_file(int fd, std::uint64_t size, std::string_view subject,
   if (total != size)
     throw Error(Exit::data, std::string(subject),
                 "file changed size while it was hashed");
+  return leaves;
+}
+
+} // namespace
+
+Sha256 merkle_root_of_file(int fd, std::uint64_t size, std::string_view subject,
+                           std::uint32_t piece_length, std::string *piece_layer) {
+  BlockHasher hasher;
+  std::vector<Sha256> leaves = leaves_of_file(fd, size, subject, hasher);
   if (leaves.empty())
     return Sha256{}; // no blocks: BEP 52 gives an empty file no root
   return merkle_root(std::move(leaves), piece_length, hasher, piece_layer);
+}
+
+std::uint64_t merkle_block_count(std::uint64_t size) {
+  return (size + merkle_block_size - 1) / merkle_block_size;
+}
+
+std::uint32_t merkle_block_length(std::uint64_t size, std::uint64_t block) {
+  if (block >= merkle_block_count(size))
+    return 0;
+  return static_cast<std::uint32_t>(
+      std::min<std::uint64_t>(merkle_block_size, size - block * merkle_block_size));
+}
+
+std::size_t merkle_proof_length(std::uint64_t size) {
+  std::size_t height = 0;
+  while ((std::uint64_t{1} << height) < merkle_block_count(size))
+    ++height;
+  return height;
+}
+
+std::vector<Sha256> merkle_proof_of_file(int fd, std::uint64_t size, std::uint64_t block,
+                                         std::string_view subject) {
+  if (block >= merkle_block_count(size))
+    throw Error(Exit::data, std::string(subject),
+                fmt::format("no block {}: the file has {}", block, merkle_block_count(size)));
+  BlockHasher hasher;
+  std::vector<Sha256> layer = leaves_of_file(fd, size, subject, hasher);
+  std::vector<Sha256> proof;
+  Sha256 pad{};
+  auto index = static_cast<std::size_t>(block);
+  // As merkle_root: a sibling past the end of a layer is its level's pad.
+  while (layer.size() > 1) {
+    std::size_t sibling = index ^ 1;
+    proof.push_back(sibling < layer.size() ? layer[sibling] : pad);
+    layer = layer_above(layer, pad, hasher);
+    pad = hasher.hash_pair(pad, pad);
+    index /= 2;
+  }
+  return proof;
+}
+
+bool verify_merkle_proof(std::string_view bytes, std::uint64_t block, std::uint64_t size,
+                         const std::vector<Sha256> &proof, const Sha256 &root) {
+  if (bytes.empty() || bytes.size() != merkle_block_length(size, block) ||
+      proof.size() != merkle_proof_length(size))
+    return false;
+  BlockHasher hasher;
+  Sha256 node = hasher.hash(bytes.data(), bytes.size());
+  for (const Sha256 &sibling : proof) {
+    node = block % 2 == 0 ? hasher.hash_pair(node, sibling) : hasher.hash_pair(sibling, node);
+    block /= 2;
+  }
+  return node == root;
 }
 
 } // namespace hlswarm

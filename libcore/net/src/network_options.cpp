@@ -35,6 +35,9 @@ void add_network_options(CLI::App &app, NetworkOptions &options,
   app.add_flag("--dht-loopback", options.dht_loopback,
                "Test setting: let a whole DHT swarm live on 127.0.0.x "
                "(also HLSWARM_DHT_LOOPBACK=1)");
+  app.add_flag("--no-port-mapping", options.no_port_mapping,
+               "Do not ask the router to forward the listen port (UPnP, "
+               "NAT-PMP; also HLSWARM_NO_PORT_MAPPING=1)");
   app.add_option("--stats", options.stats_file,
                  "Write transfer statistics (JSON) to FILE every 2 s and at "
                  "exit")
@@ -67,9 +70,21 @@ choose_bootstrap_nodes(const std::vector<std::string> &given) {
   return nodes;
 }
 
+namespace {
+
+bool environment_flag(const char *name) {
+  const char *env = std::getenv(name);
+  return env && std::string_view(env) == "1";
+}
+
+} // namespace
+
 bool loopback_test_mode_requested(bool option) {
-  const char *env = std::getenv("HLSWARM_DHT_LOOPBACK");
-  return option || (env && std::string_view(env) == "1");
+  return option || environment_flag("HLSWARM_DHT_LOOPBACK");
+}
+
+bool no_port_mapping_requested(bool option) {
+  return option || environment_flag("HLSWARM_NO_PORT_MAPPING");
 }
 
 NodeOptions make_node_options(const NetworkOptions &network,
@@ -85,6 +100,7 @@ NodeOptions make_node_options(const NetworkOptions &network,
       options.bootstrap.push_back(node);
   options.peers = network.peers;
   options.loopback_test_mode = loopback_test_mode_requested(network.dht_loopback);
+  options.port_mapping = !no_port_mapping_requested(network.no_port_mapping);
   options.stats_file = network.stats_file;
   return options;
 }

@@ -161,6 +161,26 @@ BootstrapNodes resolve_bootstrap_nodes(const std::vector<std::string> &nodes) {
   return result;
 }
 
+} // namespace
+
+bool port_mapping_used(const NodeOptions &options) {
+  if (!options.port_mapping || options.loopback_test_mode)
+    return false;
+  std::string_view rest(options.listen);
+  while (!rest.empty()) {
+    auto comma = rest.find(',');
+    auto endpoint = parse_host_port(rest.substr(0, comma), "listen address", true);
+    lt::error_code ec;
+    auto address = lt::make_address(endpoint.host, ec);
+    if (!ec && !address.is_loopback())
+      return true;
+    rest = comma == std::string_view::npos ? "" : rest.substr(comma + 1);
+  }
+  return false;
+}
+
+namespace {
+
 lt::settings_pack live_video_settings(const NodeOptions &options,
                                       const BootstrapNodes &bootstrap) {
   lt::settings_pack s;
@@ -186,7 +206,8 @@ lt::settings_pack live_video_settings(const NodeOptions &options,
                 lt::alert_category::error | lt::alert_category::status |
                 lt::alert_category::dht | lt::alert_category::dht_operation |
                 lt::alert_category::storage | lt::alert_category::block_progress |
-                lt::alert_category::upload | lt::alert_category::peer)));
+                lt::alert_category::upload | lt::alert_category::peer |
+                lt::alert_category::port_mapping)));
   s.set_int(lt::settings_pack::alert_queue_size, 100000);
   // HLSWARM_DHT_LOG=1: libtorrent's DHT log on stderr, for finding out why
   // a lookup is slow or a put reaches nobody.
@@ -280,10 +301,12 @@ lt::settings_pack live_video_settings(const NodeOptions &options,
     // test; at the default 8000 bytes a second it drops queries and puts
     // reach nobody.
     s.set_int(lt::settings_pack::dht_upload_rate_limit, 10 * 1000 * 1000);
-    // Tests touch only 127.0.0.0/8: no UPnP or NAT-PMP discovery.
-    s.set_bool(lt::settings_pack::enable_upnp, false);
-    s.set_bool(lt::settings_pack::enable_natpmp, false);
   }
+  // Both are on in libtorrent by default: set here, so a loopback node and
+  // a test (which touches only 127.0.0.0/8) send no SSDP or NAT-PMP.
+  bool mapping = port_mapping_used(options);
+  s.set_bool(lt::settings_pack::enable_upnp, mapping);
+  s.set_bool(lt::settings_pack::enable_natpmp, mapping);
   return s;
 }
 
@@ -311,6 +334,8 @@ std::optional<lt::dht::dht_state> read_dht_state(const std::filesystem::path &fi
 // ---------------------------------------------------------------- Node
 
 Node::Impl::Impl(NodeOptions node_options) : options(std::move(node_options)) {
+  std::string mapping = port_mapping_used(options) ? "trying" : "off";
+  port_mapping = {{"natpmp", mapping}, {"upnp", mapping}};
   for (const auto &peer : options.peers)
     peers.push_back(to_endpoint(parse_host_port(peer, "peer"), "peer"));
   for (const auto &node : options.bootstrap)
@@ -430,8 +455,11 @@ int Node::dht_nodes() const {
 
 nlohmann::json Node::Impl::stats_json() const {
   nlohmann::json json = transfer.to_json();
-  json["dht"] = {{"item_lookups", item_lookups}, {"peer_lookups", peer_lookups}};
+  json["dht"] = {{"item_lookups", item_lookups},
+                 {"peer_lookups", peer_lookups},
+                 {"items_stored", items_stored}};
   json["peers_banned"] = peers_banned;
+  json["port_mapping"] = port_mapping;
   for (const auto &[key, value] : stats_sections)
     json[key] = value;
   return json;
@@ -448,6 +476,14 @@ void Node::set_stats_section(const std::string &key, nlohmann::json value) {
 }
 
 // ---------------------------------------------------------------- alerts
+
+namespace {
+
+std::string transport_name(lt::portmap_transport transport) {
+  return transport == lt::portmap_transport::upnp ? "upnp" : "natpmp";
+}
+
+} // namespace
 
 void Node::Impl::run_pump() {
   std::vector<lt::alert *> alerts;
@@ -483,6 +519,21 @@ void Node::Impl::handle(lt::alert *alert) {
                      HostPort{a->address.to_string(), static_cast<std::uint16_t>(a->port)}
                          .to_string(),
                      listen_error);
+    return;
+  }
+  case lt::portmap_alert::alert_type: {
+    auto *a = static_cast<lt::portmap_alert *>(alert);
+    std::string &outcome = port_mapping[transport_name(a->map_transport)];
+    // One line per protocol: libtorrent maps TCP and UDP on every socket.
+    if (outcome.rfind("mapped", 0) != 0)
+      diag::notef("port mapping: {}: external port {}",
+                  transport_name(a->map_transport), a->external_port);
+    outcome = fmt::format("mapped {}", a->external_port);
+    return;
+  }
+  case lt::portmap_error_alert::alert_type: {
+    auto *a = static_cast<lt::portmap_error_alert *>(alert);
+    report_port_mapping_failure(transport_name(a->map_transport), error_text(a->error));
     return;
   }
   case lt::dht_bootstrap_alert::alert_type:
@@ -545,10 +596,31 @@ void Node::Impl::periodic(Clock::time_point now) {
     republish();
     next_republish = now + options.republish_interval;
   }
+  if (!port_mapping_waited && now - started >= port_mapping_patience) {
+    port_mapping_waited = true;
+    std::lock_guard lock(mutex);
+    for (const auto &[transport, outcome] : port_mapping)
+      if (outcome == "trying")
+        report_port_mapping_failure(
+            transport, fmt::format("no router answered within {} s",
+                                   port_mapping_patience.count()));
+  }
   if (!options.stats_file.empty() && now >= next_stats_file) {
     write_stats_file_now();
     next_stats_file = now + options.stats_interval;
   }
+}
+
+void Node::Impl::report_port_mapping_failure(const std::string &transport,
+                                             const std::string &reason) {
+  std::string &outcome = port_mapping[transport];
+  // A mapping that worked on one socket stands; one warning per protocol.
+  if (outcome != "trying")
+    return;
+  diag::warningf("port mapping: {}: {}: peers behind other routers may not reach "
+                 "this node",
+                 transport, reason);
+  outcome = "failed: " + reason;
 }
 
 void Node::Impl::write_stats_file_now() {

@@ -215,6 +215,18 @@ own_entries_storage(std::shared_ptr<OwnDhtEntries> own) {
 
 // ---------------------------------------------------------------- put
 
+namespace {
+
+// Our own DHT storage answers for the item too (see OwnDhtEntries).
+void keep_own_item(Node::Impl &impl, const MutableItem &item) {
+  std::lock_guard lock(impl.own->mutex);
+  impl.own->items[item_slot(item.key, item.salt)] = item;
+  if (impl.own->storage)
+    impl.own->copy_into(*impl.own->storage);
+}
+
+} // namespace
+
 void Node::Impl::start_put(const PublishedItem &published_item, bool republishing) {
   // The callback runs on libtorrent's network thread once the closest nodes
   // have said what they hold; it must not block, so everything it needs
@@ -230,8 +242,19 @@ void Node::Impl::start_put(const PublishedItem &published_item, bool republishin
       published_item.item.key,
       [plan](lt::entry &value, std::array<char, 64> &sig, std::int64_t &seq,
              std::string const &) {
-        auto put = item_to_put(plan->published.item, plan->published.identity,
-                               seq, sig, plan->republishing);
+        const MutableItem &ours = plan->published.item;
+        if (!plan->published.identity) {
+          // Kept for someone else: their signature, their seq. A newer
+          // item of theirs out there is stored again as it is.
+          if (seq > ours.seq)
+            return;
+          value = plan->value;
+          seq = ours.seq;
+          sig = ours.signature;
+          return;
+        }
+        auto put = item_to_put(ours, *plan->published.identity, seq, sig,
+                               plan->republishing);
         if (!put)
           return; // a newer item of ours is out there: store it again as is
         value = plan->value;
@@ -271,12 +294,7 @@ PutResult Node::put_item(const Identity &identity, std::string salt,
     impl.published[slot] = published;
     impl.newest[slot] = published.item;
   }
-  {
-    std::lock_guard lock(impl.own->mutex);
-    impl.own->items[slot] = published.item;
-    if (impl.own->storage)
-      impl.own->copy_into(*impl.own->storage);
-  }
+  keep_own_item(impl, published.item);
 
   PutResult result{published.item.seq, -1};
   wait_for_dht(std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -296,6 +314,35 @@ PutResult Node::put_item(const Identity &identity, std::string salt,
     result.stored_on = it->second.stored_on;
   }
   return result;
+}
+
+void Node::keep_item(const MutableItem &item) {
+  std::string name = item_name(item.key, item.salt);
+  if (auto check = check_mutable_item(item, item.key, item.salt, -1);
+      check != ItemCheck::ok)
+    throw Error(Exit::data, name, fmt::format("cannot keep the item: {}", describe(check)));
+  if (impl_->options.dht_read_only)
+    throw Error(Exit::software, name, "a read-only DHT node cannot publish");
+
+  auto &impl = *impl_;
+  std::string slot = item_slot(item.key, item.salt);
+  PublishedItem kept{item, std::nullopt};
+  {
+    std::lock_guard lock(impl.mutex);
+    // The newest of what is given and what this node has seen is kept.
+    if (auto it = impl.newest.find(slot); it != impl.newest.end() && it->second.seq > item.seq)
+      kept.item = it->second;
+    if (auto it = impl.published.find(slot); it != impl.published.end()) {
+      if (it->second.identity)
+        return; // our own item: put_item keeps it already
+      if (it->second.item.seq > kept.item.seq)
+        kept.item = it->second.item;
+    }
+    impl.newest[slot] = kept.item;
+    impl.published[slot] = kept;
+    keep_own_item(impl, kept.item);
+  }
+  impl.start_put(kept, false);
 }
 
 void Node::forget_item(const PublicKey &key, std::string_view salt) {
@@ -373,6 +420,13 @@ void Node::Impl::handle_item_alert(lt::alert *alert) {
       ItemCheck check = check_mutable_item(item, a->key, a->salt, newest_seq);
       if (check == ItemCheck::ok) {
         newest[slot] = item;
+        // An item kept for someone else gives way to their newer one.
+        if (auto kept = published.find(slot);
+            kept != published.end() && !kept->second.identity &&
+            kept->second.item.seq < item.seq) {
+          kept->second.item = item;
+          keep_own_item(*this, item);
+        }
         if (lookup != lookups.end() &&
             (!lookup->second.best || lookup->second.best->seq < item.seq)) {
           lookup->second.best = item;
@@ -406,7 +460,10 @@ void Node::Impl::handle_item_alert(lt::alert *alert) {
       progress.finished_seq = a->seq;
       progress.stored_on = a->num_success;
     }
-    if (auto it = published.find(slot); it != published.end() && a->seq > it->second.item.seq) {
+    if (a->num_success > 0)
+      ++items_stored;
+    if (auto it = published.find(slot); it != published.end() && it->second.identity &&
+                                        a->seq > it->second.item.seq) {
       // The put went past a seq found on the DHT: remember what was signed.
       it->second.item.seq = a->seq;
       it->second.item.signature = a->signature;

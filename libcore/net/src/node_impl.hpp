@@ -4,6 +4,7 @@
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <filesystem>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -35,7 +36,9 @@ std::string item_slot(const PublicKey &key, std::string_view salt);
 /// An item this node publishes and keeps alive.
 struct PublishedItem {
   MutableItem item;
-  Identity identity; ///< signs it again when the DHT holds a higher seq
+  /// Signs it again when the DHT holds a higher seq; nullopt for an item of
+  /// someone else's kept as it is signed (Node::keep_item).
+  std::optional<Identity> identity;
 };
 
 /// One get lookup in flight (several callers may share it).
@@ -65,6 +68,7 @@ struct TorrentState {
   bool finished = false; ///< libtorrent has all pieces (writes may be pending)
   bool complete = false; ///< ... and they are on disk
   std::string error;     ///< set when libtorrent reported a failure
+  std::filesystem::path file; ///< where its data is (empty: observed only)
   /// While downloading: who each block was last requested from, and which
   /// blocks were counted. libtorrent posts no block_finished_alert for a
   /// block whose write completes after the torrent turned seed, so those
@@ -118,6 +122,19 @@ std::function<std::shared_ptr<lt::torrent_plugin>(const lt::torrent_handle &,
                                                   lt::client_data_t)>
 holder_extension();
 
+/// The files of the torrents this node holds whole (seeded, or downloaded
+/// and complete), by v2 infohash hex: what a room channel's audit answers
+/// from. Its own mutex, taken last, so libtorrent's network thread can read
+/// it while a Node call holds Node::Impl::mutex.
+struct HeldFiles {
+  struct File {
+    std::filesystem::path path;
+    std::uint64_t size = 0;
+  };
+  std::mutex mutex;
+  std::map<std::string, File> files;
+};
+
 /// The userdata of a room torrent (room_channel.cpp): its channel.
 struct RoomTorrentTag;
 
@@ -167,6 +184,7 @@ struct Node::Impl {
   // torrents, by v2 infohash hex
   std::map<std::string, TorrentState> torrents;
   std::shared_ptr<HolderLog> holder_log = std::make_shared<HolderLog>();
+  std::shared_ptr<HeldFiles> held_files = std::make_shared<HeldFiles>();
   std::map<std::string, std::unique_ptr<ObservedTorrent>> observed;
   TransferStats transfer;
   /// Room channels joined, by "<creator hex>/<name>".
@@ -174,9 +192,13 @@ struct Node::Impl {
   /// Notice boards joined, by name.
   std::map<std::string, std::shared_ptr<NoticeBoardTag>> boards;
   std::int64_t item_lookups = 0; ///< get_item calls (DHT head reads)
+  std::int64_t items_stored = 0; ///< puts and re-puts that reached a DHT node
   std::int64_t peer_lookups = 0; ///< find_peers calls
   std::int64_t peers_banned = 0; ///< for sending data that failed its hash
   std::map<std::string, nlohmann::json> stats_sections; ///< set_stats_section
+  /// Port mapping's outcome by protocol ("upnp", "natpmp"): "off",
+  /// "trying", "mapped <port>", "failed: <reason>".
+  std::map<std::string, std::string> port_mapping;
   std::function<void(const std::string &)> complete_handler;
   std::function<void(const std::string &, std::uint64_t)> upload_handler;
   /// True (and one more user counted) when `infohash` is in the session
@@ -187,6 +209,7 @@ struct Node::Impl {
   Clock::time_point next_dht_stats{};
   Clock::time_point next_republish{};
   Clock::time_point next_stats_file{};
+  bool port_mapping_waited = false; ///< port_mapping_patience has passed
 
   /// Node::seed, with `userdata` for the torrent's extensions, and peer
   /// exchange (off for segment torrents).
@@ -207,10 +230,22 @@ struct Node::Impl {
   void periodic(Clock::time_point now);
   void republish(); // mutex held
   void start_put(const PublishedItem &item, bool republishing);
+  /// A protocol that has not mapped the port yet failed: warns once.
+  void report_port_mapping_failure(const std::string &transport,
+                                   const std::string &reason); // mutex held
   void write_stats_file_now();
   nlohmann::json stats_json() const; // mutex held
   std::string infohash_of(const lt::torrent_handle &handle) const;
 };
+
+/// True when the node maps its port (NodeOptions::port_mapping): asked to,
+/// not in loopback test mode, and some listen address is not loopback.
+bool port_mapping_used(const NodeOptions &options);
+
+/// How long a router has to answer a port mapping request before the node
+/// says that it could not map its port (UPnP discovery answers in a few
+/// seconds on a LAN).
+inline constexpr std::chrono::seconds port_mapping_patience{10};
 
 /// libtorrent error text for messages: lower case, no final period.
 std::string error_text(const lt::error_code &ec);

@@ -144,6 +144,7 @@ std::string Node::Impl::seed_file(const std::filesystem::path &file,
     auto &state = impl.torrents[infohash];
     state.piece_length = info->piece_length();
     state.total_size = content_size(*info);
+    state.file = absolute_path(file);
     auto &record = impl.transfer.torrent(infohash);
     record.name = info->name();
     record.seeding = true;
@@ -226,6 +227,8 @@ std::string add_fetching(Node::Impl &impl, std::shared_ptr<lt::torrent_info> inf
     auto &state = impl.torrents[infohash];
     state.piece_length = info->piece_length();
     state.total_size = content_size(*info);
+    if (!observed)
+      state.file = absolute_path(file);
   }
   lt::error_code ec;
   lt::torrent_handle handle = impl.session->add_torrent(std::move(params), ec);
@@ -331,6 +334,8 @@ void Node::remove(const std::string &infohash) {
       return;
     handle = it->second.handle;
     impl_->torrents.erase(it);
+    std::lock_guard held_lock(impl_->held_files->mutex);
+    impl_->held_files->files.erase(infohash);
   }
   impl_->session->remove_torrent(handle);
 }
@@ -451,6 +456,11 @@ void Node::Impl::handle_torrent_alert(lt::alert *alert) {
 
   auto mark_complete = [&] {
     state.complete = true;
+    if (!state.file.empty()) {
+      std::lock_guard held_lock(held_files->mutex);
+      held_files->files[infohash] = {state.file,
+                                     static_cast<std::uint64_t>(state.total_size)};
+    }
     auto &record = transfer.torrent(infohash);
     record.complete_ms = unix_time_ms();
     if (record.seeding)

@@ -10,9 +10,14 @@
 
 #include <algorithm>
 #include <condition_variable>
+#include <cstring>
 #include <map>
 #include <mutex>
 #include <set>
+#include <thread>
+
+#include <fcntl.h>
+#include <unistd.h>
 
 #include <boost/asio/post.hpp>
 #include <fmt/format.h>
@@ -35,6 +40,20 @@ std::string room_torrent_content(const Room &room) {
                      public_key_hex(room.creator), percent_encode(room.name));
 }
 
+std::string_view to_string(AuditResult result) {
+  switch (result) {
+  case AuditResult::verified:
+    return "verified";
+  case AuditResult::corrupt:
+    return "corrupt";
+  case AuditResult::not_held:
+    return "not held";
+  case AuditResult::no_answer:
+    break;
+  }
+  return "no answer";
+}
+
 namespace {
 
 /// Our id for the extension's messages, sent in our handshake ("m"). Not
@@ -55,6 +74,74 @@ std::string record_message(const std::string &record_bytes) {
 std::string want_message(std::int64_t from, std::int64_t to) {
   return bencode::encode(bencode::Dict{
       {"from", from}, {"t", "want"}, {"to", to}, {"v", room_protocol_version}});
+}
+
+std::string audit_message(std::int64_t id, const std::string &infohash,
+                          std::int64_t block) {
+  return bencode::encode(bencode::Dict{{"b", block},
+                                       {"id", id},
+                                       {"ih", infohash},
+                                       {"t", "audit"},
+                                       {"v", room_protocol_version}});
+}
+
+std::string proof_message(std::int64_t id, const std::string &block,
+                          const std::vector<Sha256> &proof) {
+  std::string hashes;
+  for (const auto &hash : proof)
+    hashes += digest_bytes(hash);
+  return bencode::encode(bencode::Dict{{"d", block},
+                                       {"id", id},
+                                       {"p", hashes},
+                                       {"t", "proof"},
+                                       {"v", room_protocol_version}});
+}
+
+std::string not_held_message(std::int64_t id) {
+  return bencode::encode(
+      bencode::Dict{{"id", id}, {"t", "nothave"}, {"v", room_protocol_version}});
+}
+
+/// A member's answer to an audit, as it arrived.
+struct AuditReply {
+  enum class Kind { proof, not_held, gone } kind = Kind::gone;
+  std::string block;
+  std::string proof; ///< 32 bytes a level, leaf level first
+};
+
+// Block `block` of a held file and its merkle proof, or nullopt when the
+// file cannot give them (then the answer is "not held"). Reads and hashes
+// the whole file: milliseconds for a segment.
+std::optional<std::pair<std::string, std::vector<Sha256>>>
+read_block_and_proof(const HeldFiles::File &file, std::int64_t block) {
+  if (block < 0 || merkle_block_length(file.size, static_cast<std::uint64_t>(block)) == 0)
+    return std::nullopt;
+  int fd = ::open(file.path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    diag::warningf("room channel: audit: {}: {}", file.path.string(), std::strerror(errno));
+    return std::nullopt;
+  }
+  auto index = static_cast<std::uint64_t>(block);
+  std::string bytes(merkle_block_length(file.size, index), '\0');
+  std::optional<std::pair<std::string, std::vector<Sha256>>> result;
+  try {
+    std::size_t got = 0;
+    while (got < bytes.size()) {
+      ssize_t n = ::pread(fd, bytes.data() + got, bytes.size() - got,
+                          static_cast<off_t>(index * merkle_block_size + got));
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n <= 0)
+        throw Error(Exit::io, file.path.string(), "cannot read the audited block");
+      got += static_cast<std::size_t>(n);
+    }
+    result.emplace(std::move(bytes),
+                   merkle_proof_of_file(fd, file.size, index, file.path.string()));
+  } catch (const Error &e) {
+    diag::warningf("room channel: audit: {}", e.what());
+  }
+  ::close(fd);
+  return result;
 }
 
 class RoomPeer;
@@ -138,6 +225,9 @@ public:
       handle.connect_peer(to_endpoint(peer, "peer"));
   }
 
+  AuditResult audit(const HostPort &member, std::string_view info_dict,
+                    std::int64_t block, std::chrono::milliseconds timeout) override;
+
   RoomChannelCounters counters() const override {
     std::lock_guard lock(mutex_);
     RoomChannelCounters result = counters_;
@@ -207,6 +297,7 @@ public:
     peers_.insert(peer);
     std::lock_guard lock(mutex_);
     members_[peer] = std::move(listening);
+    changed_.notify_all();
   }
   void left(RoomPeer *peer) {
     peers_.erase(peer);
@@ -225,6 +316,28 @@ public:
   void count_dropped() {
     std::lock_guard lock(mutex_);
     ++counters_.peers_dropped;
+  }
+  void count_audit_answer(bool held) {
+    std::lock_guard lock(mutex_);
+    ++(held ? counters_.audits_answered : counters_.audits_not_held);
+  }
+
+  /// The file this node holds whole for `infohash` (raw 32 bytes), if any.
+  std::optional<HeldFiles::File> held_file(const std::string &infohash) const {
+    std::lock_guard lock(node_.held_files->mutex);
+    auto it = node_.held_files->files.find(to_hex(infohash));
+    if (it == node_.held_files->files.end())
+      return std::nullopt;
+    return it->second;
+  }
+
+  /// The answer to audit `id` arrived (or its connection closed).
+  void audit_answered(std::int64_t id, AuditReply reply) {
+    std::lock_guard lock(mutex_);
+    if (auto it = audits_.find(id); it != audits_.end() && !it->second) {
+      it->second = std::move(reply);
+      changed_.notify_all();
+    }
   }
 
   void send_to_all(const std::string &message, RoomPeer *except);
@@ -269,6 +382,11 @@ private:
   std::map<std::int64_t, SignedRecord> records_;
   std::map<std::int64_t, std::int64_t> known_ms_; ///< by seq, Unix ms
   std::map<RoomPeer *, std::optional<HostPort>> members_;
+  /// Audits waiting for their answer, by id.
+  std::map<std::int64_t, std::optional<AuditReply>> audits_;
+  std::int64_t next_audit_id_ = 1;
+  /// When each member may be audited next (audit_answers_per_second).
+  std::map<std::string, Clock::time_point> next_audit_at_;
   RoomChannelCounters counters_;
   lt::torrent_handle torrent_;
 };
@@ -279,7 +397,11 @@ public:
   RoomPeer(std::shared_ptr<ChannelState> channel, lt::peer_connection_handle connection)
       : channel_(std::move(channel)), connection_(std::move(connection)),
         who_(fmt::format("peer {}", endpoint_text(connection_.remote()))) {}
-  ~RoomPeer() override { channel_->left(this); }
+  ~RoomPeer() override {
+    channel_->left(this);
+    for (std::int64_t id : audits_asked_)
+      channel_->audit_answered(id, AuditReply{AuditReply::Kind::gone, {}, {}});
+  }
 
   lt::string_view type() const override {
     return {room_extension_name.data(), room_extension_name.size()};
@@ -318,7 +440,9 @@ public:
   bool on_extended(int length, int message, lt::span<char const> body) override {
     if (message != local_message_id)
       return false;
-    if (static_cast<std::size_t>(length) > max_room_message_bytes) {
+    // Only the answer to an audit we asked for may be longer.
+    auto limit = audits_asked_.empty() ? max_room_message_bytes : max_audit_answer_bytes;
+    if (static_cast<std::size_t>(length) > limit) {
       drop(fmt::format("a {} byte message", length));
       return true;
     }
@@ -360,7 +484,7 @@ public:
 private:
   void handle_message(std::string_view body) {
     try {
-      auto value = bencode::decode(body, who_, {max_room_message_bytes, 2, 8});
+      auto value = bencode::decode(body, who_, {max_audit_answer_bytes, 2, 8});
       const auto &dict = value.dict(who_);
       auto field = [&](std::string_view key) -> const bencode::Value & {
         auto it = dict.find(key);
@@ -371,10 +495,23 @@ private:
       if (field("v").integer("v") != room_protocol_version)
         return; // a later version's message: not ours to judge
       const std::string &type = field("t").string("t");
+      if (type != "proof" && body.size() > max_room_message_bytes)
+        throw Error(Exit::data, who_, fmt::format("a {} byte \"{}\" message",
+                                                  body.size(), type));
       if (type == "rec") {
         take_record(field("r").string("r"));
       } else if (type == "want") {
         answer_want(field("from").integer("from"), field("to").integer("to"));
+      } else if (type == "audit") {
+        answer_audit(field("id").integer("id"), field("ih").string("ih"),
+                     field("b").integer("b"));
+      } else if (type == "proof") {
+        take_audit_answer(field("id").integer("id"),
+                          AuditReply{AuditReply::Kind::proof, field("d").string("d"),
+                                     field("p").string("p")});
+      } else if (type == "nothave") {
+        take_audit_answer(field("id").integer("id"),
+                          AuditReply{AuditReply::Kind::not_held, {}, {}});
       }
       // Unknown types are left for later versions.
     } catch (const Error &e) {
@@ -398,6 +535,46 @@ private:
     channel_->count_sent(sent);
   }
 
+  void answer_audit(std::int64_t id, const std::string &infohash, std::int64_t block) {
+    if (!take_audit_token())
+      return; // over the rate: the asker hears nothing and may ask again
+    std::optional<std::pair<std::string, std::vector<Sha256>>> answer;
+    if (auto file = channel_->held_file(infohash))
+      answer = read_block_and_proof(*file, block);
+    channel_->count_audit_answer(answer.has_value());
+    send(answer ? proof_message(id, answer->first, answer->second) : not_held_message(id));
+  }
+
+  void take_audit_answer(std::int64_t id, AuditReply reply) {
+    if (audits_asked_.erase(id) == 0)
+      throw Error(Exit::data, who_, "an audit answer nobody asked for");
+    channel_->audit_answered(id, std::move(reply));
+  }
+
+  bool take_audit_token() {
+    auto now = Clock::now();
+    if (last_audit_refill_ != Clock::time_point{})
+      audit_tokens_ = std::min<double>(
+          audit_answers_per_second,
+          audit_tokens_ + audit_answers_per_second *
+                              std::chrono::duration<double>(now - last_audit_refill_).count());
+    last_audit_refill_ = now;
+    if (audit_tokens_ < 1)
+      return false;
+    audit_tokens_ -= 1;
+    return true;
+  }
+
+public:
+  /// Sends audit `id`; its answer goes to the channel (audit_answered).
+  bool ask_audit(std::int64_t id, const std::string &message) {
+    if (!send(message))
+      return false;
+    audits_asked_.insert(id);
+    return true;
+  }
+
+private:
   bool take_token() {
     auto now = Clock::now();
     if (last_refill_ != Clock::time_point{})
@@ -428,6 +605,9 @@ private:
   int peer_message_id_ = 0;
   double tokens_ = bucket_capacity;
   Clock::time_point last_refill_{};
+  std::set<std::int64_t> audits_asked_; ///< ours, not answered yet
+  double audit_tokens_ = audit_answers_per_second;
+  Clock::time_point last_audit_refill_{};
 };
 
 void ChannelState::send_to_all(const std::string &message, RoomPeer *except) {
@@ -444,6 +624,78 @@ void ChannelState::ask(RoomPeer *peer, std::int64_t from, std::int64_t to) {
     std::lock_guard lock(mutex_);
     ++counters_.wants_sent;
   }
+}
+
+AuditResult ChannelState::audit(const HostPort &member, std::string_view info_dict,
+                                std::int64_t block, std::chrono::milliseconds timeout) {
+  auto deadline = Clock::now() + timeout;
+  SegmentInfoDict info = decode_v2_info_dict(info_dict, "info dict");
+  if (block < 0 || merkle_block_length(info.size, static_cast<std::uint64_t>(block)) == 0)
+    throw Error(Exit::usage, fmt::format("audit of block {}", block),
+                fmt::format("the segment has {} blocks", merkle_block_count(info.size)));
+  std::string infohash = digest_bytes(sha256(info_dict));
+
+  auto is_member = [&] {
+    return std::any_of(members_.begin(), members_.end(),
+                       [&](const auto &entry) { return entry.second == member; });
+  };
+  std::int64_t id = 0;
+  Clock::time_point send_at;
+  {
+    std::unique_lock lock(mutex_);
+    if (!is_member()) {
+      lock.unlock();
+      connect({member});
+      lock.lock();
+      if (!changed_.wait_until(lock, deadline, is_member))
+        return AuditResult::no_answer;
+    }
+    id = next_audit_id_++;
+    audits_[id];
+    // Keep to the member's answer rate, or it would not answer.
+    auto &next = next_audit_at_[member.to_string()];
+    send_at = std::max(Clock::now(), next);
+    next = send_at + std::chrono::milliseconds(1000 / audit_answers_per_second);
+  }
+  if (send_at > deadline) {
+    std::lock_guard lock(mutex_);
+    audits_.erase(id);
+    return AuditResult::no_answer;
+  }
+  std::this_thread::sleep_until(send_at);
+  auto self = shared_from_this();
+  post_to_network([self, member, id, message = audit_message(id, infohash, block)] {
+    RoomPeer *peer = nullptr;
+    {
+      std::lock_guard lock(self->mutex_);
+      for (const auto &[candidate, listening] : self->members_)
+        if (listening == member)
+          peer = candidate;
+    }
+    if (!peer || !self->peers_.count(peer) || !peer->ask_audit(id, message))
+      self->audit_answered(id, AuditReply{AuditReply::Kind::gone, {}, {}});
+  });
+
+  std::optional<AuditReply> reply;
+  {
+    std::unique_lock lock(mutex_);
+    changed_.wait_until(lock, deadline, [&] { return audits_[id].has_value(); });
+    reply = std::move(audits_[id]);
+    audits_.erase(id);
+  }
+  if (!reply || reply->kind == AuditReply::Kind::gone)
+    return AuditResult::no_answer;
+  if (reply->kind == AuditReply::Kind::not_held)
+    return AuditResult::not_held;
+  if (reply->proof.size() % 32 != 0)
+    return AuditResult::corrupt;
+  std::vector<Sha256> proof;
+  for (std::size_t at = 0; at < reply->proof.size(); at += 32)
+    proof.push_back(digest_from_bytes(std::string_view(reply->proof).substr(at, 32)));
+  return verify_merkle_proof(reply->block, static_cast<std::uint64_t>(block), info.size,
+                             proof, info.pieces_root)
+             ? AuditResult::verified
+             : AuditResult::corrupt;
 }
 
 class RoomTorrentPlugin final : public lt::torrent_plugin {

@@ -2,7 +2,10 @@
 #include "hlswarm/room/room_status.hpp"
 
 #include <algorithm>
+#include <future>
 #include <map>
+#include <mutex>
+#include <random>
 #include <set>
 #include <unistd.h>
 
@@ -15,6 +18,8 @@
 #include "hlswarm/base/signals.hpp"
 #include "hlswarm/base/text_encoding.hpp"
 #include "scratch_folder.hpp"
+#include "hlswarm/chain/segment_torrent.hpp"
+#include "hlswarm/net/room_channel.hpp"
 
 namespace hlswarm {
 namespace {
@@ -30,9 +35,76 @@ std::chrono::milliseconds left_until(Clock::time_point deadline) {
 
 struct SegmentReplicas {
   std::int64_t seq = 0;
+  std::string info_dict;
   std::string infohash;
   std::vector<std::string> holders;
+  std::map<std::string, AuditResult> audits; ///< by holder IP (--audit)
+  std::size_t verified() const {
+    return static_cast<std::size_t>(
+        std::count_if(audits.begin(), audits.end(), [](const auto &audit) {
+          return audit.second == AuditResult::verified;
+        }));
+  }
 };
+
+// An audit waits at most this long for one answer: a holder that takes
+// longer to send 16 KiB is not one a viewer would fetch from.
+constexpr std::chrono::milliseconds audit_timeout{5000};
+
+// --audit: asks every holder of every segment for one random block of it
+// with its merkle proof, over the room channel. Holders are audited in
+// parallel, each holder's segments one after another (audit() keeps to
+// the holder's answer rate).
+void audit_holders(Node &node, const Room &room, const std::vector<HostPort> &candidates,
+                   std::vector<SegmentReplicas> &segments, Clock::time_point deadline) {
+  auto channel = node.join_room(room);
+  channel->connect(candidates);
+  // Holders are known by IP (their bitfields); each is audited at the
+  // address it listens on.
+  std::map<std::string, HostPort> listening;
+  for (const auto &candidate : candidates)
+    listening.emplace(candidate.host, candidate);
+  std::map<std::string, std::vector<SegmentReplicas *>> work;
+  for (auto &segment : segments)
+    for (const auto &ip : segment.holders)
+      if (listening.count(ip))
+        work[ip].push_back(&segment);
+  std::mutex results;
+  std::vector<std::future<void>> holders;
+  for (const auto &[ip, held] : work)
+    holders.push_back(std::async(std::launch::async, [&, ip = ip, held = held] {
+      std::mt19937_64 random(std::random_device{}());
+      for (SegmentReplicas *segment : held) {
+        auto size = decode_v2_info_dict(segment->info_dict, "info dict").size;
+        std::uniform_int_distribution<std::int64_t> block(
+            0, static_cast<std::int64_t>(merkle_block_count(size)) - 1);
+        AuditResult result = AuditResult::no_answer;
+        if (!stop_requested())
+          result = channel->audit(listening.at(ip), segment->info_dict, block(random),
+                                  std::min(left_until(deadline), audit_timeout));
+        std::lock_guard lock(results);
+        segment->audits[ip] = result;
+      }
+    }));
+  for (auto &holder : holders)
+    holder.get();
+}
+
+// "N of M segments have at least K verified replicas", for K from 1 to the
+// most any segment has: how many segments a creator can count on.
+std::vector<std::pair<std::size_t, std::size_t>>
+verified_coverage(const std::vector<SegmentReplicas> &segments) {
+  std::size_t most = 1;
+  for (const auto &segment : segments)
+    most = std::max(most, segment.verified());
+  std::vector<std::pair<std::size_t, std::size_t>> coverage;
+  for (std::size_t at_least = 1; at_least <= most; ++at_least)
+    coverage.emplace_back(at_least, std::count_if(segments.begin(), segments.end(),
+                                                  [&](const SegmentReplicas &segment) {
+                                                    return segment.verified() >= at_least;
+                                                  }));
+  return coverage;
+}
 
 } // namespace
 
@@ -48,6 +120,8 @@ Exit room_status(const StatusOptions &options, std::FILE *out) {
       make_node_options(options.network, any_free_port, uri.origin_hints());
   node_options.dht_read_only = true;
   node_options.lsd = false;
+  // A short query that nobody needs to reach: nothing to map.
+  node_options.port_mapping = false;
   Node node(node_options);
   const auto deadline = Clock::now() + options.timeout;
 
@@ -106,6 +180,7 @@ Exit room_status(const StatusOptions &options, std::FILE *out) {
     if (!record.fields.end) {
       SegmentReplicas segment;
       segment.seq = record.fields.seq;
+      segment.info_dict = record.fields.info_dict;
       segment.infohash = node.observe(record.fields.info_dict, candidates);
       segments.push_back(std::move(segment));
     }
@@ -123,6 +198,10 @@ Exit room_status(const StatusOptions &options, std::FILE *out) {
       break;
     wait_for_stop(std::chrono::milliseconds(200));
   }
+  if (options.audit && !stop_requested())
+    audit_holders(node, room, candidates, segments, deadline);
+  if (stop_requested())
+    return Exit::interrupted;
   // The whole chain: peers that hold every segment.
   std::map<std::string, std::size_t> held;
   for (const auto &segment : segments)
@@ -135,11 +214,19 @@ Exit room_status(const StatusOptions &options, std::FILE *out) {
   const bool ended = !records.empty() && records.back().fields.end;
   if (options.json) {
     nlohmann::ordered_json list = nlohmann::ordered_json::array();
-    for (const auto &segment : segments)
+    for (const auto &segment : segments) {
       list.push_back({{"seq", segment.seq},
                       {"infohash", segment.infohash},
                       {"replicas", segment.holders.size()},
                       {"holders", segment.holders}});
+      if (options.audit) {
+        nlohmann::ordered_json audits = nlohmann::ordered_json::object();
+        for (const auto &[ip, result] : segment.audits)
+          audits[ip] = std::string(to_string(result));
+        list.back()["verified_replicas"] = segment.verified();
+        list.back()["audits"] = audits;
+      }
+    }
     nlohmann::ordered_json origins = nlohmann::ordered_json::array();
     for (const auto &origin : head.origins)
       origins.push_back(origin.to_string());
@@ -158,6 +245,12 @@ Exit room_status(const StatusOptions &options, std::FILE *out) {
         {"members", candidates.size()},
         {"whole_chain_replicas", whole},
         {"segment_replicas", list}};
+    if (options.audit) {
+      nlohmann::ordered_json coverage = nlohmann::ordered_json::array();
+      for (const auto &[at_least, count] : verified_coverage(segments))
+        coverage.push_back({{"at_least", at_least}, {"segments", count}});
+      report["verified_coverage"] = coverage;
+    }
     write_raw_line(report.dump(-1, ' ', false, Json::error_handler_t::replace), out);
     return Exit::ok;
   }
@@ -171,9 +264,21 @@ Exit room_status(const StatusOptions &options, std::FILE *out) {
                       chain_fetched || !head.seq ? "" : " (chain torrent not fetched)");
   text += fmt::format("peers     {} (origin and members found)\n", candidates.size());
   text += fmt::format("replicas  whole chain {}\n", whole);
-  for (const auto &segment : segments)
-    text += fmt::format("  seq {:>5}  {} replicas  {}\n", segment.seq,
+  for (const auto &segment : segments) {
+    text += fmt::format("  seq {:>5}  {} replicas  {}", segment.seq,
                         segment.holders.size(), segment.infohash.substr(0, 16));
+    if (options.audit) {
+      text += fmt::format("  {} verified replicas", segment.verified());
+      for (const auto &[ip, result] : segment.audits)
+        if (result != AuditResult::verified)
+          text += fmt::format("  {} {}", ip, to_string(result));
+    }
+    text += '\n';
+  }
+  if (options.audit)
+    for (const auto &[at_least, count] : verified_coverage(segments))
+      text += fmt::format("{} of {} segments have at least {} verified replica{}\n",
+                          count, segments.size(), at_least, at_least == 1 ? "" : "s");
   if (std::fputs(text.c_str(), out) == EOF || std::fflush(out) != 0)
     throw system_error(Exit::io, "stdout", errno);
   return Exit::ok;

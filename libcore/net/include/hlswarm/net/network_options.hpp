@@ -3,7 +3,7 @@
 // same names, help, checks and defaults, and turned into NodeOptions here.
 //
 //   --listen IP:PORT  --bootstrap HOST:PORT  --no-bootstrap  --peer IP:PORT
-//   --dht-loopback    --stats FILE
+//   --dht-loopback    --stats FILE  --no-port-mapping
 #pragma once
 
 #include <filesystem>
@@ -36,6 +36,7 @@ struct NetworkOptions {
   bool no_bootstrap = false;
   std::vector<std::string> peers;   ///< --peer IP:PORT (repeatable)
   bool dht_loopback = false;        ///< --dht-loopback (tests)
+  bool no_port_mapping = false;     ///< --no-port-mapping (no UPnP, NAT-PMP)
   std::filesystem::path stats_file; ///< --stats FILE
 };
 
@@ -60,10 +61,15 @@ choose_bootstrap_nodes(const std::vector<std::string> &given);
 /// True when `option` (--dht-loopback) is set or HLSWARM_DHT_LOOPBACK=1.
 bool loopback_test_mode_requested(bool option);
 
+/// True when `option` (--no-port-mapping) is set or
+/// HLSWARM_NO_PORT_MAPPING=1 (what the tests set: they touch only
+/// 127.0.0.0/8 and send no SSDP or NAT-PMP, even from a node on 0.0.0.0).
+bool no_port_mapping_requested(bool option);
+
 /// NodeOptions from the command line's: listen (`listen_default` when not
 /// given), bootstrap nodes (choose_bootstrap_nodes unless --no-bootstrap)
 /// then `extra_bootstrap` (a room URI's x.pe origin hints: an origin is a
-/// DHT node too), peers, loopback test mode, statistics file.
+/// DHT node too), peers, loopback test mode, port mapping, statistics file.
 NodeOptions make_node_options(const NetworkOptions &network,
                               std::string_view listen_default,
                               const std::vector<std::string> &extra_bootstrap = {});

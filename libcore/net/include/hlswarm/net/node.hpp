@@ -46,6 +46,12 @@ struct NodeOptions {
   std::vector<std::string> peers;
   /// Local service discovery (multicast on the LAN).
   bool lsd = true;
+  /// Asks the router to forward the listen port (UPnP and NAT-PMP), so
+  /// peers behind NAT can be reached. Used only when some listen address is
+  /// not loopback (127.0.0.0/8, ::1) and not in loopback_test_mode: a node
+  /// on loopback has nothing to map and sends no multicast. The outcome is
+  /// said on stderr and shown in stats() ("port_mapping").
+  bool port_mapping = true;
   /// Whole swarms on 127.0.0.x: lifts the DHT's one-node-per-/24, node-id
   /// and rate-limit protections, which would otherwise reject every node
   /// but one. A test setting, never a default.
@@ -154,7 +160,18 @@ public:
   PutResult put_item(const Identity &identity, std::string salt,
                      std::string value, std::chrono::milliseconds timeout);
 
-  /// Stops re-putting the item under (key, salt).
+  /// Puts an item signed by someone else as it is (its own seq and
+  /// signature) and keeps it like put_item's: put again every
+  /// republish_interval, answered from this node's own DHT storage. A newer
+  /// item under the same (key, salt), given here or seen by get_item, is
+  /// kept instead. A distributor keeps a finished room's head alive this
+  /// way after its creator has gone (BEP 44 items expire after ~2 h).
+  /// Does not wait for the put. Throws Error(data) when the item fails
+  /// check_mutable_item.
+  void keep_item(const MutableItem &item);
+
+  /// Stops re-putting the item under (key, salt) (put_item's or
+  /// keep_item's).
   void forget_item(const PublicKey &key, std::string_view salt);
 
   /// Looks up the newest item under (key, salt). Returns when the lookup has
@@ -259,8 +276,10 @@ public:
   std::vector<std::string> holders(const std::string &infohash) const;
 
   /// The transfer statistics so far (see TransferStats::to_json), with
-  /// "dht": {"item_lookups", "peer_lookups"} (get_item and find_peers calls)
-  /// and the sections set below.
+  /// "dht": {"item_lookups", "peer_lookups", "items_stored"} (get_item and
+  /// find_peers calls; puts and re-puts that reached a DHT node),
+  /// "port_mapping": {"upnp", "natpmp"} (each "off", "trying", "mapped
+  /// <external port>" or "failed: <reason>") and the sections set below.
   nlohmann::json stats() const;
   /// Adds (or replaces) `key` in stats() and the --stats file: a program's
   /// own figures (peer-fetch's per-segment timings).

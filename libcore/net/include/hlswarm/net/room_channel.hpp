@@ -20,6 +20,7 @@
 #include <string_view>
 #include <vector>
 
+#include "hlswarm/base/merkle.hpp"
 #include "hlswarm/chain/record.hpp"
 #include "hlswarm/chain/room.hpp"
 #include "hlswarm/net/host_port.hpp"
@@ -34,6 +35,26 @@ inline constexpr std::int64_t room_protocol_version = 1;
 inline constexpr std::size_t max_room_message_bytes = 1500;
 /// A "want" asks for at most this many records; longer gaps take several.
 inline constexpr std::int64_t max_records_per_want = 64;
+/// An audit's answer: one 16 KiB block, its merkle proof (32 bytes a level,
+/// at most 16 levels for a segment of max_segment_bytes) and its envelope.
+/// Only a peer asked for one may send a message this long.
+inline constexpr std::size_t max_audit_answer_bytes =
+    merkle_block_size + 32 * 32 + 256;
+/// A member answers at most this many audits a second from one peer (with
+/// as many at once); an asker paces itself to it. Each answer reads and
+/// hashes the whole segment, so the answers are what is rationed.
+inline constexpr int audit_answers_per_second = 8;
+
+/// What an audit of a member found (RoomChannel::audit).
+enum class AuditResult {
+  verified,  ///< the block and its proof lead to the segment's pieces root
+  corrupt,   ///< an answer that does not: the member's copy is damaged
+  not_held,  ///< the member says it does not hold the segment
+  no_answer, ///< not connected, a peer without audits, or too slow
+};
+
+/// "verified", "corrupt", "not held", "no answer".
+std::string_view to_string(AuditResult result);
 
 /// The room torrent's single file: the same bytes for every member, so its
 /// infohash is known from the room alone and nobody fetches anything.
@@ -47,6 +68,8 @@ struct RoomChannelCounters {
   std::int64_t rejected = 0;         ///< messages that failed their checks
   std::int64_t peers_dropped = 0;    ///< connections closed for abuse
   std::int64_t wants_sent = 0;
+  std::int64_t audits_answered = 0;  ///< blocks and proofs sent to auditors
+  std::int64_t audits_not_held = 0;  ///< audits answered "not held"
   int members = 0;                   ///< connected peers speaking the protocol
 };
 
@@ -82,6 +105,17 @@ public:
   virtual std::vector<HostPort> members() const = 0;
   /// Connects to more peers (the DHT's members, origin hints).
   virtual void connect(const std::vector<HostPort> &peers) = 0;
+
+  /// Checks that `member` (as members() names it) really holds the segment
+  /// described by `info_dict` (a record's v2 info dict): asks it for block
+  /// `block` (16 KiB, 0-based) with its merkle proof and verifies both
+  /// against the info dict's pieces root. Connects to the member first if
+  /// needed, and keeps to audit_answers_per_second per member. Waits up to
+  /// `timeout`. Throws Error(data) for a bad info dict, Error(usage) for a
+  /// block past the segment's end.
+  virtual AuditResult audit(const HostPort &member, std::string_view info_dict,
+                            std::int64_t block,
+                            std::chrono::milliseconds timeout) = 0;
 
   virtual RoomChannelCounters counters() const = 0;
 };

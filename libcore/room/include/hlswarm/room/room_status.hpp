@@ -17,10 +17,13 @@ struct StatusOptions {
   NetworkOptions network; ///< listen default: any_free_port
   std::chrono::milliseconds timeout = std::chrono::seconds(20);
   bool json = false;
+  /// Audits every holder of every segment (RoomChannel::audit of one
+  /// random block) and counts verified replicas.
+  bool audit = false;
 };
 
 /// Reads the room head, fetches the chain torrent and counts who holds each
-/// segment. Error(unavailable) when no head is found within the timeout.
+/// segment (and with `audit`, who proves it). Error(unavailable) when no head is found within the timeout.
 Exit room_status(const StatusOptions &options, std::FILE *out);
 
 } // namespace hlswarm
