@@ -73,34 +73,20 @@ bool Store::remove_room(RoomId room) {
 
 VideoImport Store::begin_import(const NewImport &import) {
   impl_->require_writable();
-  auto creator = hex_key(import.creator, "creator");
   auto sha256 = hex_key(import.sha256, "sha256");
-  if (import.name.empty())
-    throw Error(Exit::data, "room", "the room name is empty");
   auto &db = *impl_->db;
   sqlite::WriteTransaction transaction(db);
-  db.statement("INSERT INTO creators (pk) VALUES (?1) ON CONFLICT DO NOTHING")
-      .bind(1, creator)
-      .run();
-  auto &taken = db.statement("SELECT 1 FROM rooms WHERE creator = ?1 AND name = ?2");
-  taken.bind(1, creator).bind(2, import.name);
-  bool exists = taken.step();
-  taken.reset();
-  if (exists)
+  auto [room, added] = impl_->add_room_row(import.creator, import.name, RoomMode::vod);
+  if (!added)
     throw Error(Exit::data, import.name, "the creator has a room of this name");
+  db.statement("UPDATE rooms SET pinned = 1 WHERE id = ?1").bind(1, room).run();
   VideoImport row;
   row.path = import.path;
   row.size = import.size;
   row.mtime_ns = import.mtime_ns;
   row.sha256 = sha256;
+  row.room = room;
   row.started = impl_->now();
-  db.statement("INSERT INTO rooms (creator, name, mode, pinned, created) "
-               "VALUES (?1, ?2, 'vod', 1, ?3)")
-      .bind(1, creator)
-      .bind(2, import.name)
-      .bind(3, row.started)
-      .run();
-  row.room = db.last_insert_rowid();
   db.statement("INSERT INTO imports (path, size, mtime_ns, sha256, room, "
                "state, started) VALUES (?1, ?2, ?3, ?4, ?5, 'importing', ?6)")
       .bind(1, import.path.string())
