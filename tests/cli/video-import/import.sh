@@ -78,3 +78,17 @@ expect_eq "$(q "SELECT count(*) FROM rooms WHERE name = 'b talk' AND state = 'en
 import
 expect_empty_out
 run 0 store-gc --store "$S" --check
+
+# Fragmented MP4: one init record before the first segment's, the init
+# segment stored too; every segment names it.
+mkdir "$T/fmp4"
+make_video "$T/fmp4/f.mp4" 20 2
+run 0 import-videos --store "$T/store2" --dir "$T/fmp4" -d 4 --format fmp4
+segments=$(jq -r .segments "$T/out")
+[ "$segments" -ge 4 ] || fail "fmp4 segments: $(cat "$T/out")"
+chain=$(ls "$T"/store2/chains/*/f.chain)
+run 0 seg-chain verify --ended --room f "$chain"
+expect_eq "$(jq -r .init_segments "$T/out")/$(jq -r .segments "$T/out")" "1/$segments" "init and media records"
+expect_eq "$(jq -s 'map(select(.init_seq == 0)) | length' "$chain")" "$segments" "segments naming the init record"
+expect_eq "$(sqlite3 "$T/store2/store.db" "SELECT segments FROM room_totals")" $((segments + 1)) "files stored"
+run 0 store-gc --store "$T/store2" --check
