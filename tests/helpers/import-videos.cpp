@@ -46,7 +46,9 @@ int main(int argc, char **argv) {
     };
     events.skipped = [](const std::filesystem::path &path,
                         const hlswarm::Error &error) {
-      hlswarm::diag::warningf("{}: skipped: {}", path.string(), error.what());
+      bool about_the_file = error.subject() == path.string();
+      hlswarm::diag::warningf("{}: skipped: {}", path.string(),
+                              about_the_file ? error.reason() : error.what());
     };
     events.progress = [&](const std::filesystem::path &path, double fraction) {
       hlswarm::diag::progress(
