@@ -1,5 +1,5 @@
 // The store: one folder per peer holding segment files and one SQLite
-// database (rooms, records, segments, creators) that several programs share
+// database (rooms, records, segments, creators, imports) that several programs share
 // at once (a viewer, a background seeder, store-gc from cron).
 //
 // A segment file is stored once, by infohash (its content), whatever the
