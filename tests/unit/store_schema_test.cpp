@@ -112,9 +112,10 @@ TEST_F(StoreFixture, MigratesAVersion3StoreWithPendingRemovals) {
     gone = add(store, room, 1, 10);
     kept = add(store, room, 2, 20);
   }
-  // Version 3 differed only in its removals table: a row per file. A crash
-  // left the first segment's removal pending.
+  // Version 3 differed only in its removals table: a row per file (and
+  // had no imports). A crash left the first segment's removal pending.
   raw_sql(store_dir() / "store.db", R"sql(
+DROP TABLE imports;
 DROP TABLE pending_removals;
 CREATE TABLE removals (file TEXT PRIMARY KEY) WITHOUT ROWID;
 DELETE FROM segments WHERE id = 1;
@@ -227,5 +228,28 @@ PRAGMA user_version = 2;
   EXPECT_EQ(evict(store, {0, std::nullopt, false}),
             (std::vector<std::string>{infohash(3)}));
   EXPECT_EQ(store.segment_uses(infohash(1)).size(), 2u);
+  EXPECT_TRUE(store.check(false).problems.empty());
+}
+
+TEST_F(StoreFixture, MigratesAVersion4StoreToOneWithImports) {
+  RoomId room = 0;
+  SegmentInfo segment;
+  {
+    Store store(store_dir(), options());
+    room = store.add_room(alice, "talk", RoomMode::vod);
+    segment = add(store, room, 1, 10);
+    store.put_record(room, 0, "r0", "record 0");
+  }
+  // Version 4 had no imports table.
+  raw_sql(store_dir() / "store.db", "DROP TABLE imports; PRAGMA user_version = 4;");
+  Store store(store_dir(), options());
+  EXPECT_EQ(raw_integer(store.database_path(), "PRAGMA user_version"),
+            Store::schema_version);
+  EXPECT_EQ(store.record(room, 0), "record 0");
+  EXPECT_TRUE(store.find_segment(segment.infohash));
+  EXPECT_TRUE(store.unfinished_imports().empty());
+  auto begun = store.begin_import({"/v/a.mp4", 1, 2, std::string(64, '0'), alice, "a"});
+  store.finish_import(begun.id);
+  EXPECT_EQ(store.last_import(alice, "/v/a.mp4")->room, begun.room);
   EXPECT_TRUE(store.check(false).problems.empty());
 }

@@ -1,5 +1,13 @@
 #include "hlswarm/base/sha256.hpp"
 
+#include <cerrno>
+#include <fcntl.h>
+#include <unistd.h>
+#include <vector>
+
+#include <memory>
+
+#include <openssl/evp.h>
 #include <openssl/sha.h>
 
 #include "hlswarm/base/error.hpp"
@@ -10,6 +18,40 @@ Sha256 sha256(std::string_view bytes) {
   Sha256 digest;
   SHA256(reinterpret_cast<const unsigned char *>(bytes.data()), bytes.size(),
          digest.data());
+  return digest;
+}
+
+Sha256 sha256_file(const std::filesystem::path &path) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
+    throw system_error(Exit::no_input, path.string(), errno);
+  std::unique_ptr<EVP_MD_CTX, void (*)(EVP_MD_CTX *)> context(EVP_MD_CTX_new(),
+                                                             EVP_MD_CTX_free);
+  auto fail = [&](Exit code, int error) {
+    ::close(fd);
+    return error ? system_error(code, path.string(), error)
+                 : Error(code, path.string(), "SHA-256 failed");
+  };
+  if (!context || EVP_DigestInit_ex(context.get(), EVP_sha256(), nullptr) != 1)
+    throw fail(Exit::software, 0);
+  std::vector<char> buffer(1 << 20);
+  for (;;) {
+    ssize_t got = ::read(fd, buffer.data(), buffer.size());
+    if (got < 0 && errno == EINTR)
+      continue;
+    if (got < 0)
+      throw fail(Exit::io, errno);
+    if (got == 0)
+      break;
+    if (EVP_DigestUpdate(context.get(), buffer.data(),
+                         static_cast<std::size_t>(got)) != 1)
+      throw fail(Exit::software, 0);
+  }
+  Sha256 digest;
+  unsigned length = 0;
+  if (EVP_DigestFinal_ex(context.get(), digest.data(), &length) != 1)
+    throw fail(Exit::software, 0);
+  ::close(fd);
   return digest;
 }
 

@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 
 #include "hlswarm/chain/chain.hpp"
+#include "hlswarm/chain/creator_chain.hpp"
 #include "hlswarm/base/diag.hpp"
 #include "hlswarm/base/fsutil.hpp"
 #include "hlswarm/chain/identity.hpp"
@@ -16,7 +17,6 @@
 #include "hlswarm/base/paths.hpp"
 #include "hlswarm/chain/segment_torrent.hpp"
 #include "hlswarm/base/signals.hpp"
-#include "hlswarm/store/store.hpp"
 #include "hlswarm/store/store_layout.hpp"
 #include "hlswarm/base/text_encoding.hpp"
 
@@ -83,155 +83,6 @@ SplitLine parse_split_line(const Json &object, const std::string &where) {
   return line;
 }
 
-
-// The creator's side of the store: the room is recorded and pinned (a
-// creator keeps their own broadcasts until they unpin them), each segment is
-// copied in before its record is appended, and each record after. A crash
-// between the chain append and the record leaves the store one record
-// behind; catch_up() fills that in on the next start from the chain file,
-// which is the authority.
-class CreatorStore {
-public:
-  CreatorStore(const std::filesystem::path &folder, const Room &room)
-      : store_(folder) {
-    room_ = store_.add_room(public_key_hex(room.creator), room.name,
-                            RoomMode::live);
-    store_.set_room_pinned(room_, true);
-  }
-
-  void catch_up(const ChainFile &chain) {
-    const auto &last = chain.summary().last;
-    std::int64_t next_seq = last ? last->record.fields.seq + 1 : 0;
-    // A segment stored for a record that was never appended (a crash or a
-    // refused line in between) must not block the segment that takes its
-    // seq now.
-    forget_segment(next_seq);
-    if (!last)
-      return;
-    auto stored = store_.last_record_seq(room_);
-    if (stored && *stored >= last->record.fields.seq)
-      return;
-    std::string content = read_whole_file(chain.path());
-    content.resize(chain.summary().complete_bytes);
-    read_chain(content, chain.path().string(), [&](const ChainEntry &entry) {
-      if (!stored || entry.record.fields.seq > *stored)
-        add_record(entry.record);
-    });
-  }
-
-  void forget_segment(std::int64_t seq) {
-    if (store_.record(room_, seq))
-      return;
-    store_.remove_segment(room_, seq); // this use only: others may share the file
-  }
-
-  void add_segment(const std::filesystem::path &file,
-                   const SegmentTorrent &torrent, std::int64_t seq) {
-    NewSegment segment;
-    segment.infohash = to_hex(digest_bytes(torrent.infohash()));
-    segment.room = room_;
-    segment.seq = seq;
-    segment.source = file;
-    store_.add_segment(segment);
-  }
-
-  void add_record(const SignedRecord &record) {
-    store_.put_record(room_, record.fields.seq, to_hex(digest_bytes(record.id)),
-                      record.bytes);
-    if (record.fields.end)
-      store_.set_room_ended(room_, true);
-  }
-
-private:
-  Store store_;
-  RoomId room_ = 0;
-};
-
-// The file a record names (a segment or an init segment) and its torrent.
-struct HashedFile {
-  std::filesystem::path path;
-  SegmentTorrent torrent;
-};
-
-// Signs and appends the records of one chain. Each file goes into the store
-// before its record is appended; the record is appended and fsynced, then
-// stored and printed: what downstream sees is already durable.
-class RecordAppender {
-public:
-  RecordAppender(ChainFile &chain, const Identity &identity, Room room,
-                 std::filesystem::path store, std::FILE *out)
-      : chain_(chain), identity_(identity), room_(std::move(room)),
-        store_folder_(std::move(store)), out_(out) {}
-
-  // The next record's room, seq and prev.
-  RecordFields next_fields() const {
-    RecordFields fields;
-    fields.room = room_;
-    if (const auto &last = chain_.summary().last) {
-      fields.seq = last->record.fields.seq + 1;
-      fields.prev = last->record.id;
-    }
-    return fields;
-  }
-
-  // Appends `fields`, with size and info dict from `file` if given.
-  void append(RecordFields fields, const std::optional<HashedFile> &file) {
-    if (file) {
-      fields.size = file->torrent.info.size;
-      fields.info_dict = file->torrent.info_dict;
-      store().add_segment(file->path, file->torrent, fields.seq);
-    }
-    SignedRecord record = sign_record(fields, identity_);
-    std::string chain_line;
-    try {
-      chain_line = chain_.append({record, file ? file->path.string() : ""});
-    } catch (...) {
-      if (file)
-        store().forget_segment(fields.seq);
-      throw;
-    }
-    store().add_record(record);
-    write_raw_line(chain_line, out_);
-  }
-
-  // The seq of the init record for the fMP4 init segment at `path`: the
-  // chain's newest init record if it holds the same bytes (compared by
-  // merkle root and size: the file's name does not matter), else a new
-  // one appended now (a first segment, or a restart with another init).
-  std::int64_t init_seq_for(const std::filesystem::path &path) {
-    HashedFile init{path, hash_segment(path)};
-    const auto &inits = chain_.summary().inits;
-    if (!inits.empty()) {
-      SegmentInfoDict newest =
-          decode_segment_info(inits.back().fields.info_dict, path.string());
-      if (newest.pieces_root == init.torrent.info.pieces_root &&
-          newest.size == init.torrent.info.size)
-        return inits.back().fields.seq;
-    }
-    RecordFields fields = next_fields();
-    fields.init = true;
-    append(fields, init);
-    return fields.seq;
-  }
-
-private:
-  // The store is opened (and the room recorded) only once there is
-  // something to keep, so a run refused at its first line leaves no trace.
-  CreatorStore &store() {
-    if (!store_) {
-      store_.emplace(store_folder_, room_);
-      store_->catch_up(chain_);
-    }
-    return *store_;
-  }
-
-  ChainFile &chain_;
-  const Identity &identity_;
-  Room room_;
-  std::filesystem::path store_folder_;
-  std::FILE *out_;
-  std::optional<CreatorStore> store_;
-};
 
 // A room name from the command line: Error(usage) unless it can be one.
 void check_room_name_argument(const std::string &text) {
@@ -319,7 +170,9 @@ Exit chain_segments(const ChainOptions &options, int input_fd, std::FILE *out) {
   if (continuing)
     diag::notef("continuing {} after seq {}", chain_path.string(),
                 summary.last->record.fields.seq);
-  RecordAppender appender(chain, identity, room, options.store, out);
+  CreatorChain appender(chain, identity, room, options.store,
+                        CreatorChain::Files::copied,
+                        [out](const std::string &line) { write_raw_line(line, out); });
 
   LineInput input(input_fd, "stdin", options.drain);
   // seg-split's seq must be consecutive within a run; the first line sets
@@ -343,9 +196,7 @@ Exit chain_segments(const ChainOptions &options, int input_fd, std::FILE *out) {
                     fmt::format("the end line counts {} segments, but {} "
                                 "arrived: lines were lost",
                                 line.segments, run_segments));
-      RecordFields fields = appender.next_fields();
-      fields.end = true;
-      appender.append(fields, {});
+      appender.append_end();
       ended = true;
       continue;
     }
@@ -365,19 +216,18 @@ Exit chain_segments(const ChainOptions &options, int input_fd, std::FILE *out) {
       throw Error(Exit::data, where,
                   fmt::format("{}: the line says {} bytes, the file has {}",
                               line.path.string(), line.bytes, torrent.info.size));
-    std::optional<std::int64_t> init_seq;
-    if (line.init)
-      init_seq = appender.init_seq_for(*line.init);
-    RecordFields fields = appender.next_fields();
-    fields.discontinuity = continuing && run_segments == 0;
-    fields.start_us = timeline_base + line.start_us;
-    fields.duration_us = line.duration_us;
-    fields.init_seq = init_seq;
-    appender.append(fields, {{line.path, torrent}});
+    ChainSegment segment;
+    segment.path = line.path;
+    segment.torrent = std::move(torrent);
+    segment.start_us = timeline_base + line.start_us;
+    segment.duration_us = line.duration_us;
+    segment.init = line.init;
+    segment.discontinuity = continuing && run_segments == 0;
+    SignedRecord record = appender.append_segment(segment);
     ++*expected_seq;
     ++run_segments;
     diag::progress(fmt::format("seq {}: {} segments this run",
-                               fields.seq, run_segments));
+                               record.fields.seq, run_segments));
   }
   diag::progress_done();
   if (stop_requested()) {

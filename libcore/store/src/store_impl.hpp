@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <string>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "hlswarm/base/text_encoding.hpp"
@@ -44,6 +45,12 @@ struct Store::Impl {
   void migrate();
   void note_event();
   void flush_usage();
+
+  /// In the caller's write transaction: adds room `name` of `creator`
+  /// (and the creator) unless it exists. Returns its id and whether it
+  /// was added. Error(data) for a bad key or an empty name.
+  std::pair<RoomId, bool> add_room_row(std::string_view creator,
+                                       std::string_view name, RoomMode mode);
 
   /// Records, in the caller's write transaction, the files of the segment
   /// rows it deleted: they are unlinked once it has committed (rule 2 of

@@ -39,6 +39,15 @@ std::filesystem::path store_channel_list_path(const std::filesystem::path &store
   return chain_folder_file(store, creator_hex, "channel", ".list");
 }
 
+std::filesystem::path store_import_lock_path(const std::filesystem::path &store) {
+  return store / store_imports_folder / "lock";
+}
+
+std::filesystem::path store_import_work_path(const std::filesystem::path &store,
+                                             std::int64_t id) {
+  return store / store_imports_folder / std::to_string(id);
+}
+
 std::filesystem::path store_node_state_path(const std::filesystem::path &store) {
   return store / "node" / "dht.state";
 }

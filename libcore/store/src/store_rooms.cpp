@@ -34,30 +34,37 @@ CreatorInfo read_creator(const sqlite::Statement &row) {
 
 } // namespace
 
-RoomId Store::add_room(std::string_view creator, std::string_view name,
-                       RoomMode mode) {
-  impl_->require_writable();
+std::pair<RoomId, bool> Store::Impl::add_room_row(std::string_view creator,
+                                                  std::string_view name,
+                                                  RoomMode mode) {
   auto key = hex_key(creator, "creator");
   if (name.empty())
     throw Error(Exit::data, "room", "the room name is empty");
-  auto &db = *impl_->db;
-  sqlite::WriteTransaction transaction(db);
-  db.statement("INSERT INTO creators (pk) VALUES (?1) ON CONFLICT DO NOTHING")
+  db->statement("INSERT INTO creators (pk) VALUES (?1) ON CONFLICT DO NOTHING")
       .bind(1, key)
       .run();
-  db.statement("INSERT INTO rooms (creator, name, mode, created) "
-               "VALUES (?1, ?2, ?3, ?4) ON CONFLICT DO NOTHING")
+  db->statement("INSERT INTO rooms (creator, name, mode, created) "
+                "VALUES (?1, ?2, ?3, ?4) ON CONFLICT DO NOTHING")
       .bind(1, key)
       .bind(2, name)
       .bind(3, mode_name(mode))
-      .bind(4, impl_->now())
+      .bind(4, now())
       .run();
+  bool added = db->changes() > 0;
   auto &query =
-      db.statement("SELECT id FROM rooms WHERE creator = ?1 AND name = ?2");
+      db->statement("SELECT id FROM rooms WHERE creator = ?1 AND name = ?2");
   query.bind(1, key).bind(2, name);
   query.step();
   RoomId id = query.integer(0);
   query.reset();
+  return {id, added};
+}
+
+RoomId Store::add_room(std::string_view creator, std::string_view name,
+                       RoomMode mode) {
+  impl_->require_writable();
+  sqlite::WriteTransaction transaction(*impl_->db);
+  RoomId id = impl_->add_room_row(creator, name, mode).first;
   transaction.commit();
   return id;
 }

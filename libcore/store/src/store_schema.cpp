@@ -234,6 +234,26 @@ INSERT INTO pending_removals (files)
   HAVING count(*) > 0;
 DROP TABLE removals;
 )sql",
+
+    // 4 -> 5: video files imported as rooms (peer-seed --dir). A row is
+    // written with its room, in one transaction, before the first segment
+    // is cut, and marked done after the end record: a row still importing
+    // when no import runs is an import a crash or a stop cut short, whose
+    // room the next import removes whole (nothing is ever half-imported).
+    R"sql(
+CREATE TABLE imports (
+  id       INTEGER PRIMARY KEY,
+  path     TEXT NOT NULL,    -- absolute path of the video file
+  size     INTEGER NOT NULL, -- its size and modification time when hashed
+  mtime_ns INTEGER NOT NULL,
+  sha256   TEXT NOT NULL CHECK (length(sha256) = 64), -- of its content, hex
+  room     INTEGER NOT NULL REFERENCES rooms(id),
+  state    TEXT NOT NULL CHECK (state IN ('importing', 'done')),
+  started  INTEGER NOT NULL
+);
+-- is this file imported already: the newest import of a path
+CREATE INDEX imports_by_path ON imports(path);
+)sql",
 };
 
 } // namespace hlswarm

@@ -1,5 +1,5 @@
 // The store: one folder per peer holding segment files and one SQLite
-// database (rooms, records, segments, creators) that several programs share
+// database (rooms, records, segments, creators, imports) that several programs share
 // at once (a viewer, a background seeder, store-gc from cron).
 //
 // A segment file is stored once, by infohash (its content), whatever the
@@ -8,7 +8,7 @@
 // any pinned room uses it, and evicted last while any followed creator's
 // room does: the most protective use wins.
 //
-// Layout: store_layout.hpp (store.db is SQLite 3, WAL, user_version = 4).
+// Layout: store_layout.hpp (store.db is SQLite 3, WAL, user_version = 5).
 //
 // Crash safety: a segment file is written under a temporary name, fsynced,
 // and renamed into place before its row commits, all renames happening while
@@ -58,6 +58,30 @@ struct CreatorInfo {
   std::optional<UnixSeconds> last_watched;
   /// Files their rooms use are evicted after all others.
   bool followed = false;
+};
+
+/// A video file imported as a room (peer-seed --dir), or being imported.
+struct VideoImport {
+  std::int64_t id = 0;
+  std::filesystem::path path; ///< absolute
+  std::uint64_t size = 0;     ///< the file's size and mtime when it was hashed
+  std::int64_t mtime_ns = 0;  ///< nanoseconds since the Unix epoch
+  std::string sha256;         ///< of the file's content, 64 lowercase hex digits
+  RoomId room = 0;            ///< the room it became
+  /// False while importing: a row left so by a crash or a stop is an
+  /// import to roll back (Store::remove_room) and do again.
+  bool done = false;
+  UnixSeconds started = 0;
+};
+
+/// An import to begin: the file and the room it becomes.
+struct NewImport {
+  std::filesystem::path path;
+  std::uint64_t size = 0;
+  std::int64_t mtime_ns = 0;
+  std::string sha256;
+  std::string creator; ///< the room's creator, 64 hex digits
+  std::string name;    ///< the room's name; no room of the creator has it yet
 };
 
 /// One stored segment file, seen through one of its uses.
@@ -253,7 +277,7 @@ std::string_view fault_name(StoreFault fault);
 class Store {
 public:
   /// The schema version this program writes (PRAGMA user_version).
-  static constexpr int schema_version = 4;
+  static constexpr int schema_version = 5;
 
   /// Opens (and, unless read_only, creates and migrates) the store in
   /// `folder`. Errors: no_input if it is missing and !create, data if the
@@ -302,6 +326,29 @@ public:
   std::optional<std::string> record(RoomId room, std::int64_t seq);
   /// The highest seq stored for the room, if any.
   std::optional<std::int64_t> last_record_seq(RoomId room);
+
+  /// Removes a room and everything that is its own: its records, its uses
+  /// of segments (and the files no other room uses, as remove_segment
+  /// does), its totals and its import rows. The creator stays. False if
+  /// there is no such room.
+  bool remove_room(RoomId room);
+
+  // Imports of video files (peer-seed --dir).
+
+  /// Adds the room (vod, pinned) and its import row, not done yet, in one
+  /// transaction. Error(data) if the creator has a room of that name.
+  VideoImport begin_import(const NewImport &import);
+  /// Marks an import done: its room is whole.
+  void finish_import(std::int64_t id);
+  /// Records that the file of a done import was seen again with the same
+  /// content but another size or mtime (touched), so it is not hashed again.
+  void update_import_file(std::int64_t id, std::uint64_t size,
+                          std::int64_t mtime_ns);
+  /// The newest done import of `path` into a room of `creator`.
+  std::optional<VideoImport> last_import(std::string_view creator,
+                                         const std::filesystem::path &path);
+  /// Imports not done, oldest first: rolled back by the next import.
+  std::vector<VideoImport> unfinished_imports();
 
   // Segments.
 

@@ -9,6 +9,8 @@
 //   <store>/chains/<creator key hex>/<room name>.records the chain torrent
 //   <store>/chains/<creator key hex>/channel.list        the channel list
 //   <store>/node/dht.state                               the DHT node's state
+//   <store>/imports/lock                                 held while importing
+//   <store>/imports/<import id>/                         a video being cut
 //
 // ab is the infohash's first two hex digits; the room name is
 // percent-encoded (percent_encode, chain/room.hpp), which makes any room
@@ -17,6 +19,7 @@
 // below the subsystem that defines room names.
 #pragma once
 
+#include <cstdint>
 #include <filesystem>
 #include <string>
 #include <string_view>
@@ -51,6 +54,18 @@ std::filesystem::path store_chain_records_path(const std::filesystem::path &stor
 /// and peer-seed's): every room of that creator.
 std::filesystem::path store_channel_list_path(const std::filesystem::path &store,
                                               std::string_view creator_hex);
+
+/// The folder of video imports' work, relative to the store folder.
+inline constexpr std::string_view store_imports_folder = "imports";
+
+/// The file an import locks (flock) while it runs: one import at a time
+/// per store, and an unfinished import whose lock is free is abandoned.
+std::filesystem::path store_import_lock_path(const std::filesystem::path &store);
+
+/// The folder where import `id` (an imports row) cuts its video; removed
+/// when the import is done or rolled back.
+std::filesystem::path store_import_work_path(const std::filesystem::path &store,
+                                             std::int64_t id);
 
 /// The network node's saved DHT state (room-announce's, and later the
 /// viewer's and the seeder's).
