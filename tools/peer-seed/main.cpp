@@ -60,6 +60,19 @@ int main(int argc, char **argv) {
                    ? std::string()
                    : fmt::format("{}: not a public key (64 hex digits)", key);
       });
+  auto *offer = app.add_option(
+      "--offer", options.offer_price,
+      "Offer to pin rooms for PRICE per GB-month (2.50): a signed offer, "
+      "with the free capacity left under --max-size, that creators find "
+      "with 'room-announce pinners'")
+      ->type_name("PRICE");
+  app.add_option("--offer-currency", options.offer_currency,
+                 "The offer's currency code (default EUR)")
+      ->type_name("CODE");
+  app.add_option("--offer-contact", options.offer_contact,
+                 "How creators reach this distributor to pay (an address, "
+                 "a URL; at most 200 bytes)")
+      ->type_name("TEXT");
   app.add_flag("--follow", options.follow,
                "Fetch and keep the prepared videos of the creators this user "
                "follows (watched --follow-after times within --follow-within), "
@@ -99,6 +112,9 @@ int main(int argc, char **argv) {
 
   return tool.run(argc, argv, [&] {
     options.store = tool.common().store;
+    if (*offer && !options.max_size)
+      throw hlswarm::Error(hlswarm::Exit::usage, "--offer",
+                           "needs --max-size: the capacity it offers");
     return hlswarm::peer_seed(options);
   });
 }

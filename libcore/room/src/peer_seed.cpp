@@ -13,6 +13,7 @@
 #include <deque>
 #include <limits>
 #include <map>
+#include <set>
 #include <mutex>
 #include <thread>
 
@@ -24,8 +25,11 @@
 #include "hlswarm/base/signals.hpp"
 #include "hlswarm/chain/identity.hpp"
 #include "hlswarm/chain/room.hpp"
+#include "hlswarm/room/creator_channel.hpp"
+#include "hlswarm/room/pinner_offer.hpp"
 #include "hlswarm/room/room_server.hpp"
 #include "hlswarm/room/room_viewer.hpp"
+#include "hlswarm/room/video_import.hpp"
 #include "hlswarm/store/store.hpp"
 #include "hlswarm/store/store_gc.hpp"
 #include "hlswarm/store/store_layout.hpp"
@@ -38,6 +42,11 @@ using Clock = std::chrono::steady_clock;
 
 /// How often the main thread wakes.
 constexpr milliseconds tick{500};
+/// How long reading one creator's channel may take.
+constexpr milliseconds channel_timeout{15000};
+/// Less room than this left for followed creators' videos: the quota is
+/// full for them (a segment is about a megabyte).
+constexpr std::uint64_t min_follow_budget = 1024 * 1024;
 
 // Bytes uploaded per segment since the last tick, gathered on the Node's
 // alert thread, written to the store on the main one.
@@ -204,7 +213,7 @@ NodeOptions seeder_node_options(const PeerSeedOptions &options) {
 }
 
 std::optional<Identity> creator_identity(const PeerSeedOptions &options) {
-  const bool needed = !options.dirs.empty();
+  const bool needed = !options.dirs.empty() || options.offer_price.has_value();
   if (options.key_file)
     return open_identity(*options.key_file, true);
   auto path = default_key_path();
@@ -235,6 +244,8 @@ public:
 
   ~PeerSeeder() {
     fetcher_.reset();
+    offer_.reset();
+    own_channel_.reset();
     servers_.clear();
     write_accounting();
     node_.stop();
@@ -247,8 +258,14 @@ public:
                 segments_served(), options_.store.string());
     for (const auto &uri : options_.pin)
       queue_pin(parse_room_uri(uri, Exit::usage), "--pin");
+    import_folders();
+    if (stop_requested())
+      return Exit::interrupted;
     resume_unfinished_pins();
     collect_garbage();
+    publish_own_channel();
+    publish_offer();
+    auto next_channel_read = Clock::now();
 
     const auto deadline = options_.run_for
                               ? Clock::now() + *options_.run_for
@@ -266,7 +283,12 @@ public:
         serve_new_rooms();
       if (Clock::now() >= next_gc) {
         collect_garbage();
+        update_offer();
         next_gc = Clock::now() + options_.gc_interval;
+      }
+      if (Clock::now() >= next_channel_read) {
+        read_channels();
+        next_channel_read = Clock::now() + options_.channel_interval;
       }
       node_.set_stats_section("peer_seed", stats());
     }
@@ -287,7 +309,13 @@ private:
   /// Serves the rooms the store holds that are not served yet, and new
   /// segments of those that are.
   void serve_new_rooms() {
+    // A video being imported is a room already, not yet whole.
+    std::set<RoomId> importing;
+    for (const auto &import : store_.unfinished_imports())
+      importing.insert(import.room);
     for (const auto &info : store_.rooms()) {
+      if (importing.count(info.id))
+        continue;
       auto it = servers_.find(info.id);
       if (it != servers_.end()) {
         if (!it->second->complete())
@@ -333,6 +361,46 @@ private:
       store_.note_served(infohash, bytes);
       store_.note_requested(infohash);
     }
+  }
+
+  // ---- imports
+
+  /// --dir: every new video becomes a room, served (and listed in the
+  /// channel) as soon as it is whole.
+  void import_folders() {
+    if (options_.dirs.empty())
+      return;
+    ImportOptions import;
+    import.dirs = options_.dirs;
+    import.store = options_.store;
+    import.identity = *identity_;
+    import.segment_seconds = options_.segment_seconds;
+    ImportEvents events;
+    events.imported = [&](const ImportedVideo &video) {
+      diag::progress_done();
+      auto line = nlohmann::json::parse(imported_json_line(video));
+      line["event"] = "imported";
+      write_json_line(line);
+      diag::notef("{}: imported as {} ({} segments in {:.1f} s){}", video.path.string(),
+                  format_room_uri(video.room), video.segments, video.seconds,
+                  video.replaces ? fmt::format(", replacing {} (the file changed)",
+                                               *video.replaces)
+                                 : std::string());
+      serve_new_rooms();
+      publish_own_channel();
+    };
+    events.skipped = [&](const std::filesystem::path &path, const Error &error) {
+      diag::progress_done();
+      diag::warningf("{}: skipped: {}", path.string(), error.what());
+    };
+    events.progress = [&](const std::filesystem::path &path, double fraction) {
+      diag::progress(fmt::format("importing {}: {:.0f}%", path.filename().string(),
+                                 fraction * 100));
+    };
+    std::size_t count = import_videos(import, events);
+    diag::progress_done();
+    if (count == 0)
+      diag::note("--dir: no new video to import");
   }
 
   // ---- pins
@@ -398,6 +466,7 @@ private:
       if (done.job.pin)
         store_.set_room_pinned(info->id, true);
       serve_new_rooms();
+      collect_garbage(); // the new room counts against the quota now
       auto it = servers_.find(info->id);
       std::size_t held = it != servers_.end() && it->second ? it->second->segments_served() : 0;
       diag::notef("{}: {} ({} segments held, {} fetched now)", uri,
@@ -421,6 +490,164 @@ private:
       it->second->reseed();
   }
 
+  // ---- channels: our own, pinned creators', followed creators'
+
+  void publish_own_channel() {
+    if (!identity_ || store_.creator_rooms(identity_->public_key_hex()).empty())
+      return;
+    if (!own_channel_)
+      own_channel_.emplace(node_, *identity_, options_.store);
+    try {
+      auto channel = own_channel_->publish();
+      diag::notef("channel of {} rooms published", channel.rooms.size());
+    } catch (const Error &e) {
+      diag::warningf("channel not published: {}", e.what());
+    }
+  }
+
+  /// --follow: the creators watched often enough, lately enough, are
+  /// followed (their rooms' files evicted last), and the others not.
+  void update_follows() {
+    const auto now_s = std::chrono::duration_cast<std::chrono::seconds>(
+                           std::chrono::system_clock::now().time_since_epoch())
+                           .count();
+    const auto &policy = options_.follow_policy;
+    for (const auto &creator : store_.creators()) {
+      if (identity_ && creator.public_key == identity_->public_key_hex())
+        continue;
+      bool meets = creator.times_watched >= policy.min_watches && creator.last_watched &&
+                   now_s - *creator.last_watched <= policy.within.count();
+      if (meets == creator.followed)
+        continue;
+      store_.set_creator_followed(creator.public_key, meets);
+      diag::notef("{} creator {} (watched {} times)", meets ? "following" : "no longer following",
+                  creator.public_key, creator.times_watched);
+      write_json_line({{"event", meets ? "followed" : "unfollowed"},
+                       {"creator", creator.public_key},
+                       {"times_watched", creator.times_watched}});
+    }
+  }
+
+  /// Reads the channels of the creators this distributor pins and of
+  /// those the user follows, and queues their new rooms.
+  void read_channels() {
+    if (options_.follow)
+      update_follows();
+    std::set<std::string> pinned(options_.pin_creators.begin(), options_.pin_creators.end());
+    std::set<std::string> followed;
+    if (options_.follow)
+      for (const auto &creator : store_.creators())
+        if (creator.followed && !pinned.count(creator.public_key))
+          followed.insert(creator.public_key);
+    for (const auto *keys : {&pinned, &followed})
+      for (const auto &key : *keys) {
+        if (stop_requested())
+          return;
+        auto creator = public_key_from_hex(key);
+        if (!creator)
+          continue;
+        std::optional<ChannelRead> read;
+        try {
+          read = read_channel(node_, *creator, channel_timeout,
+                              options_.store / "fetching" / fmt::format("{}-channels", ::getpid()));
+        } catch (const Error &e) {
+          diag::warningf("channel of {}: {}", key, e.what());
+          continue;
+        }
+        if (keys == &pinned)
+          pin_finished_rooms(*creator, read->channel);
+        else
+          fetch_followed_videos(*creator, read->channel);
+      }
+  }
+
+  /// A Super Content Distributor pins every ended broadcast and every
+  /// prepared video of a paying creator, while its capacity lasts.
+  void pin_finished_rooms(const PublicKey &creator, const CreatorChannel &channel) {
+    for (const auto &entry : channel.rooms) {
+      if (entry.state == RoomState::live)
+        continue;
+      auto info = store_.find_room(public_key_hex(creator), entry.name);
+      if (info && info->pinned && is_complete(info->id))
+        continue;
+      if (options_.max_size && pinned_bytes_ >= *options_.max_size) {
+        if (!said_full_)
+          diag::warningf("full: pinned rooms take {} of --max-size {}; not "
+                         "pinning {} and later rooms",
+                         human_size(pinned_bytes_), human_size(*options_.max_size),
+                         format_room_uri(Room{creator, entry.name}));
+        said_full_ = true;
+        return;
+      }
+      queue_pin(RoomUri{Room{creator, entry.name}, {}}, "pin-creators");
+    }
+  }
+
+  /// A follower keeps a followed creator's prepared videos, newest first,
+  /// whole or the first part of each, as the quota allows.
+  void fetch_followed_videos(const PublicKey &creator, CreatorChannel channel) {
+    std::stable_sort(channel.rooms.begin(), channel.rooms.end(),
+                     [](const ChannelEntry &a, const ChannelEntry &b) {
+                       return a.created_s > b.created_s;
+                     });
+    for (const auto &entry : channel.rooms) {
+      if (entry.state != RoomState::vod)
+        continue;
+      if (store_.find_room(public_key_hex(creator), entry.name))
+        continue; // fetched before (whole or in part), or watched
+      FetchJob job;
+      job.uri = RoomUri{Room{creator, entry.name}, {}};
+      job.why = "followed";
+      if (options_.max_size) {
+        std::uint64_t kept = pinned_bytes_ + followed_bytes_;
+        std::uint64_t budget = *options_.max_size > kept ? *options_.max_size - kept : 0;
+        if (budget < min_follow_budget) {
+          diag::notef("the quota is full: not fetching {}", format_room_uri(job.uri.room));
+          return;
+        }
+        job.max_bytes = budget;
+      }
+      if (fetcher_->add(job))
+        diag::notef("{}: fetching (followed creator)", format_room_uri(job.uri.room));
+      return; // one at a time: the budget is known again after it
+    }
+  }
+
+  bool is_complete(RoomId id) const {
+    auto it = servers_.find(id);
+    return it != servers_.end() && it->second && it->second->complete();
+  }
+
+  // ---- a distributor's offer
+
+  PinnerOffer offer_now() const {
+    PinnerOffer offer;
+    offer.price_micros = parse_price(*options_.offer_price, "--offer");
+    offer.currency = options_.offer_currency;
+    offer.contact = options_.offer_contact;
+    std::uint64_t capacity = options_.max_size.value_or(0);
+    offer.free_bytes = static_cast<std::int64_t>(
+        capacity > pinned_bytes_ ? capacity - pinned_bytes_ : 0);
+    return offer;
+  }
+
+  void publish_offer() {
+    if (!options_.offer_price)
+      return;
+    offer_.emplace(node_, *identity_, offer_now());
+    diag::notef("offering to pin rooms for {} {} per GB-month ({} free)",
+                format_price(offer_.value().current().offer.price_micros),
+                options_.offer_currency, human_size(*options_.max_size - std::min(*options_.max_size, pinned_bytes_)));
+  }
+
+  void update_offer() {
+    if (!offer_)
+      return;
+    auto offer = offer_now();
+    if (offer.free_bytes != offer_->current().offer.free_bytes)
+      offer_->update(offer);
+  }
+
   // ---- the store's policy
 
   void collect_garbage() {
@@ -440,6 +667,8 @@ private:
       bytes += eviction.bytes;
     });
     evicted_ += removed;
+    pinned_bytes_ = report.pinned.bytes;
+    followed_bytes_ = report.followed.bytes;
     if (removed > 0)
       diag::notef("evicted {} segments ({}) to keep within the store's policy",
                   removed, human_size(bytes));
@@ -467,6 +696,11 @@ private:
   std::pair<std::size_t, std::int64_t> last_totals_;
   std::int64_t evicted_ = 0;
   bool warned_over_quota_ = false;
+  std::uint64_t pinned_bytes_ = 0;   ///< as the last gc run counted
+  std::uint64_t followed_bytes_ = 0; ///< as the last gc run counted
+  bool said_full_ = false;
+  std::optional<ChannelPublisher> own_channel_;
+  std::optional<OfferPublisher> offer_;
 };
 
 } // namespace

@@ -51,6 +51,13 @@ struct PeerSeedOptions {
   /// Creators (public keys, 64 hex digits) whose finished rooms are pinned.
   std::vector<std::string> pin_creators;
 
+  /// A Super Content Distributor's offer, published while it runs (see
+  /// hlswarm(7), DISTRIBUTOR OFFERS): the price per GB-month, as a
+  /// decimal ("2.50"); nullopt: no offer. Needs max_size (the capacity).
+  std::optional<std::string> offer_price;
+  std::string offer_currency = "EUR";
+  std::string offer_contact;
+
   /// Fetch and keep the videos of creators this user follows.
   bool follow = false;
   FollowPolicy follow_policy;
