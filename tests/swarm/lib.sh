@@ -84,3 +84,10 @@ field() { jq -r ".$2" <<<"$1"; }
 
 # has_lines NAME N: the process has printed at least N lines (for wait_for).
 has_lines() { [ "$(wc -l <"$T/$1.out")" -ge "$2" ]; }
+
+# has_json_line FILE FILTER [JQ ARGS...]: some JSON line of FILE matches
+# the jq FILTER (for wait_for; jq -e alone succeeds on an empty file).
+has_json_line() {
+  local file=$1 filter=$2; shift 2
+  [ -n "$(jq -c "$@" "select($filter)" "$file" 2>/dev/null)" ]
+}
