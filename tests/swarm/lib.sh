@@ -91,3 +91,19 @@ has_json_line() {
   local file=$1 filter=$2; shift 2
   [ -n "$(jq -c "$@" "select($filter)" "$file" 2>/dev/null)" ]
 }
+
+# start_creator_channel IP: a creator whose peer-seed --dir imports two
+# short videos (first, second) and serves them, listening on IP, with the
+# bootstrap node $boot; sets $first and $second (their room URIs) and $key
+# (the creator's key) once the channel listing both is published.
+start_creator_channel() {
+  mkdir -p "$T/videos"
+  make_video "$T/videos/first.mp4" 20 2
+  make_video "$T/videos/second.mp4" 20 2 -vf hflip
+  start creator peer-seed --dir "$T/videos" -d 4 --listen "$1:0" --bootstrap "$boot"
+  wait_for 60 has_lines creator 2
+  first=$(jq -r 'select(.path | endswith("first.mp4")) | .room' "$T/creator.out")
+  second=$(jq -r 'select(.path | endswith("second.mp4")) | .room' "$T/creator.out")
+  key=${first#hlswarm://}; key=${key%%/*}
+  wait_for 30 grep -qs "channel of 2 rooms published" "$T/creator.err"
+}

@@ -6,16 +6,8 @@
 source "$HLSWARM_TESTS/swarm/lib.sh"
 cd "$T"
 
-mkdir videos
-make_video videos/first.mp4 20 2
-make_video videos/second.mp4 20 2 -vf hflip
 start_bootstrap 127.0.0.110
-start creator peer-seed --dir "$T/videos" -d 4 --listen 127.0.0.111:0 --bootstrap "$boot"
-wait_for 60 has_lines creator 2
-first=$(jq -r 'select(.path | endswith("first.mp4")) | .room' "$T/creator.out")
-second=$(jq -r 'select(.path | endswith("second.mp4")) | .room' "$T/creator.out")
-key=${first#hlswarm://}; key=${key%%/*}
-wait_for 30 grep -qs "channel of 2 rooms published" "$T/creator.err"
+start_creator_channel 127.0.0.111
 
 # Two paid distributors, told only the creator's key.
 for d in 1 2; do
