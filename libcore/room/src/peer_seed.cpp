@@ -437,6 +437,18 @@ private:
     fetcher_->add(std::move(job));
   }
 
+  /// A pinned room's head is put again by this node too (signed by its
+  /// creator, unchanged), so that viewers find the room on the DHT after
+  /// the creator has gone: BEP 44 items expire after about two hours.
+  void keep_room_head(const Room &room) {
+    try {
+      if (auto item = node_.get_item(room.creator, room.name, channel_timeout / 3))
+        node_.keep_item(*item);
+    } catch (const Error &e) {
+      diag::warningf("{}: its head is not kept: {}", format_room_uri(room), e.what());
+    }
+  }
+
   /// Pinned rooms of other creators that a stopped run left unfinished.
   void resume_unfinished_pins() {
     for (const auto &[id, server] : servers_)
@@ -463,8 +475,10 @@ private:
                                    done.job.uri.room.name);
       if (!info)
         continue;
-      if (done.job.pin)
+      if (done.job.pin) {
         store_.set_room_pinned(info->id, true);
+        keep_room_head(done.job.uri.room);
+      }
       serve_new_rooms();
       collect_garbage(); // the new room counts against the quota now
       auto it = servers_.find(info->id);
