@@ -258,12 +258,13 @@ public:
                 segments_served(), options_.store.string());
     for (const auto &uri : options_.pin)
       queue_pin(parse_room_uri(uri, Exit::usage), "--pin");
-    import_folders();
+    const std::size_t imported = import_folders();
     if (stop_requested())
       return Exit::interrupted;
     resume_unfinished_pins();
     collect_garbage();
-    publish_own_channel();
+    if (imported == 0) // each import published the channel already
+      publish_own_channel();
     publish_offer();
     auto next_channel_read = Clock::now();
 
@@ -367,9 +368,10 @@ private:
 
   /// --dir: every new video becomes a room, served (and listed in the
   /// channel) as soon as it is whole.
-  void import_folders() {
+  /// Returns how many videos were imported.
+  std::size_t import_folders() {
     if (options_.dirs.empty())
-      return;
+      return 0;
     ImportOptions import;
     import.dirs = options_.dirs;
     import.store = options_.store;
@@ -401,6 +403,7 @@ private:
     diag::progress_done();
     if (count == 0)
       diag::note("--dir: no new video to import");
+    return count;
   }
 
   // ---- pins
