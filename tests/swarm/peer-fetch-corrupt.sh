@@ -48,7 +48,7 @@ done
 # ...and the bad seeder was not asked again and again: in all it sent less
 # than one corrupted copy of the video per viewer. (libtorrent bans the
 # peer of a failed piece; Node does not surface the ban itself.)
-wait_for 10 jq -e '.uploaded_bytes > 0' bad.json >/dev/null
+wait_for 10 has_json_line bad.json '.uploaded_bytes > 0'
 bad_sent=$(jq .uploaded_bytes bad.json)
 note "the bad seeder sent $bad_sent bytes; the video is $(stat -c %s whole.ts)"
 [ "$bad_sent" -lt $(( 2 * $(stat -c %s whole.ts) )) ] ||

@@ -38,7 +38,7 @@ jq -e --argjson n "$n" '(.segments | length) == $n
   fail "viewer 2 did not fetch every segment from peers alone: $(jq -c .segments v2.json)"
 # ...and viewer 1 counts what it uploaded to viewer 2 (its file is rewritten
 # every 2 s).
-wait_for 10 jq -e --argjson size "$(stat -c %s whole.ts)" '.uploaded_bytes >= $size' v1.json >/dev/null
+wait_for 10 has_json_line v1.json '.uploaded_bytes >= $size' --argjson size "$(stat -c %s whole.ts)"
 
 kill -TERM "${pids[viewer1]}"
 finish viewer1 130

@@ -66,7 +66,7 @@ expect_out "^head seq  $n"
 expect_out "^segments  $n"
 
 # --stats: what the origin sent
-wait_for 10 jq -e '.uploaded_bytes > 0 and .downloaded_bytes == 0' announce.json >/dev/null
+wait_for 10 has_json_line announce.json '.uploaded_bytes > 0 and .downloaded_bytes == 0'
 
 # SIGTERM: out within 5 s, 130
 exec 3>&-

@@ -66,7 +66,8 @@ struct TorrentState {
   std::int64_t total_size = 0;
   bool checked = false;
   bool finished = false; ///< libtorrent has all pieces (writes may be pending)
-  bool complete = false; ///< ... and they are on disk
+  bool complete = false; ///< ... and they are on disk, hashing to the root
+  int bad_copies = 0;    ///< finishes whose file did not hash to the root
   std::string error;     ///< set when libtorrent reported a failure
   std::filesystem::path file; ///< where its data is (empty: observed only)
   /// While downloading: who each block was last requested from, and which

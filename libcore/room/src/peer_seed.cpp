@@ -4,13 +4,15 @@
 // One thread owns the Store and the rooms' servers and wakes every tick to
 // note what was uploaded, pick up what fetches added, and apply the store
 // policy; fetches run one at a time on a thread of their own (a RoomViewer
-// on the same Node, writing into the store through its own Store object).
+// on the same Node, writing into the store through its own Store object),
+// and so do reads of creators' channels, which wait on the DHT.
 #include "hlswarm/room/peer_seed.hpp"
 
 #include <unistd.h>
 
 #include <condition_variable>
 #include <deque>
+#include <functional>
 #include <limits>
 #include <map>
 #include <set>
@@ -106,53 +108,52 @@ SpanChooser first_part_within(std::uint64_t budget) {
   };
 }
 
-// Runs fetches one after another on a thread of its own.
-class Fetcher {
+// Runs jobs one after another on a thread of its own, so that the main
+// thread keeps serving while a job waits on the network. A job whose key
+// is queued or running already is not queued again.
+template <typename Job, typename Done> class JobThread {
 public:
-  Fetcher(Node &node, ViewOptions base) : node_(node), base_(std::move(base)) {
+  using Work = std::function<Done(const Job &)>;
+  using KeyOf = std::function<std::string(const Job &)>;
+
+  JobThread(Work work, KeyOf key_of) : work_(std::move(work)), key_of_(std::move(key_of)) {
     thread_ = std::thread([this] { run(); });
   }
-  ~Fetcher() {
+  ~JobThread() {
     {
       std::lock_guard lock(mutex_);
       stopping_ = true;
     }
     wake_.notify_all();
     thread_.join();
-    std::error_code ignored;
-    std::filesystem::remove_all(base_.fetch_dir, ignored);
   }
-  Fetcher(const Fetcher &) = delete;
-  Fetcher &operator=(const Fetcher &) = delete;
+  JobThread(const JobThread &) = delete;
+  JobThread &operator=(const JobThread &) = delete;
 
-  /// Queues a job unless one for the same room is queued or running.
-  bool add(FetchJob job) {
+  /// Queues a job unless one with the same key is queued or running.
+  bool add(Job job) {
     std::lock_guard lock(mutex_);
-    const std::string uri = format_room_uri(job.uri.room);
-    if (uri == running_)
+    const std::string key = key_of_(job);
+    if (key == running_)
       return false;
     for (const auto &queued : queue_)
-      if (format_room_uri(queued.uri.room) == uri)
+      if (key_of_(queued) == key)
         return false;
     queue_.push_back(std::move(job));
     wake_.notify_all();
     return true;
   }
 
-  std::vector<FetchDone> take_done() {
+  /// The jobs done since the last call, in the order they were done.
+  std::vector<Done> take_done() {
     std::lock_guard lock(mutex_);
     return std::exchange(done_, {});
-  }
-
-  bool idle() const {
-    std::lock_guard lock(mutex_);
-    return queue_.empty() && running_.empty();
   }
 
 private:
   void run() {
     for (;;) {
-      FetchJob job;
+      Job job;
       {
         std::unique_lock lock(mutex_);
         wake_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
@@ -160,20 +161,53 @@ private:
           return;
         job = std::move(queue_.front());
         queue_.pop_front();
-        running_ = format_room_uri(job.uri.room);
+        running_ = key_of_(job);
       }
-      FetchDone done = fetch(job);
+      Done done = work_(job);
       std::lock_guard lock(mutex_);
       running_.clear();
       done_.push_back(std::move(done));
     }
   }
 
+  Work work_;
+  KeyOf key_of_;
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  std::deque<Job> queue_;
+  std::string running_;
+  std::vector<Done> done_;
+  bool stopping_ = false;
+  std::thread thread_; // last: it starts once the rest is built
+};
+
+// Fetches rooms into the store, one at a time, each with a RoomViewer on
+// the distributor's Node in a folder of its own.
+class Fetcher {
+public:
+  Fetcher(Node &node, ViewOptions base)
+      : node_(node), base_(std::move(base)) {
+    jobs_.emplace([this](const FetchJob &job) { return fetch(job); },
+                  [](const FetchJob &job) { return format_room_uri(job.uri.room); });
+  }
+  ~Fetcher() {
+    jobs_.reset();
+    std::error_code ignored;
+    std::filesystem::remove_all(base_.fetch_dir, ignored);
+  }
+  Fetcher(const Fetcher &) = delete;
+  Fetcher &operator=(const Fetcher &) = delete;
+
+  /// Queues a fetch unless one of the same room is queued or running.
+  bool add(FetchJob job) { return jobs_->add(std::move(job)); }
+  std::vector<FetchDone> take_done() { return jobs_->take_done(); }
+
+private:
   FetchDone fetch(const FetchJob &job) {
     FetchDone done;
     done.job = job;
     ViewOptions view = base_;
-    view.fetch_dir = base_.fetch_dir / std::to_string(++jobs_);
+    view.fetch_dir = base_.fetch_dir / std::to_string(++fetches_);
     if (job.max_bytes)
       view.choose_span = first_part_within(*job.max_bytes);
     try {
@@ -195,14 +229,21 @@ private:
 
   Node &node_;
   ViewOptions base_;
-  mutable std::mutex mutex_;
-  std::condition_variable wake_;
-  std::deque<FetchJob> queue_;
-  std::string running_;
-  std::vector<FetchDone> done_;
-  bool stopping_ = false;
-  int jobs_ = 0;
-  std::thread thread_;
+  int fetches_ = 0;
+  std::optional<JobThread<FetchJob, FetchDone>> jobs_;
+};
+
+/// A creator's channel to read, and why.
+struct ChannelJob {
+  PublicKey creator{};
+  bool pinned = false; ///< a creator this distributor pins (else: followed)
+};
+
+/// A channel read, or why it could not be.
+struct ChannelDone {
+  ChannelJob job;
+  std::optional<CreatorChannel> channel;
+  std::string error;
 };
 
 NodeOptions seeder_node_options(const PeerSeedOptions &options) {
@@ -240,9 +281,12 @@ public:
     view.count_as_watched = false; // a distributor's fetch is not watching
     std::filesystem::remove_all(view.fetch_dir);
     fetcher_.emplace(node_, std::move(view));
+    channel_reader_.emplace([this](const ChannelJob &job) { return read_channel_now(job); },
+                            [](const ChannelJob &job) { return public_key_hex(job.creator); });
   }
 
   ~PeerSeeder() {
+    channel_reader_.reset();
     fetcher_.reset();
     offer_.reset();
     own_channel_.reset();
@@ -280,6 +324,7 @@ public:
           tick, std::chrono::duration_cast<milliseconds>(deadline - now)));
       write_accounting();
       finish_fetches();
+      act_on_channels();
       if (store_changed())
         serve_new_rooms();
       if (Clock::now() >= next_gc) {
@@ -545,37 +590,49 @@ private:
     }
   }
 
-  /// Reads the channels of the creators this distributor pins and of
-  /// those the user follows, and queues their new rooms.
+  /// Queues reads of the channels of the creators this distributor pins
+  /// and of those the user follows; a read waits on the DHT for up to
+  /// channel_timeout, so it runs on a thread of its own.
   void read_channels() {
     if (options_.follow)
       update_follows();
     std::set<std::string> pinned(options_.pin_creators.begin(), options_.pin_creators.end());
-    std::set<std::string> followed;
+    for (const auto &key : pinned)
+      if (auto creator = public_key_from_hex(key))
+        channel_reader_->add({*creator, true});
     if (options_.follow)
       for (const auto &creator : store_.creators())
         if (creator.followed && !pinned.count(creator.public_key))
-          followed.insert(creator.public_key);
-    for (const auto *keys : {&pinned, &followed})
-      for (const auto &key : *keys) {
-        if (stop_requested())
-          return;
-        auto creator = public_key_from_hex(key);
-        if (!creator)
-          continue;
-        std::optional<ChannelRead> read;
-        try {
-          read = read_channel(node_, *creator, channel_timeout,
-                              options_.store / "fetching" / fmt::format("{}-channels", ::getpid()));
-        } catch (const Error &e) {
-          diag::warningf("channel of {}: {}", key, e.what());
-          continue;
-        }
-        if (keys == &pinned)
-          pin_finished_rooms(*creator, read->channel);
-        else
-          fetch_followed_videos(*creator, read->channel);
+          if (auto key = public_key_from_hex(creator.public_key))
+            channel_reader_->add({*key, false});
+  }
+
+  /// Acts on the channels read since the last tick.
+  void act_on_channels() {
+    for (auto &done : channel_reader_->take_done()) {
+      if (!done.channel) {
+        diag::warningf("channel of {}: {}", public_key_hex(done.job.creator), done.error);
+        continue;
       }
+      if (done.job.pinned)
+        pin_finished_rooms(done.job.creator, *done.channel);
+      else
+        fetch_followed_videos(done.job.creator, std::move(*done.channel));
+    }
+  }
+
+  ChannelDone read_channel_now(const ChannelJob &job) {
+    ChannelDone done;
+    done.job = job;
+    try {
+      done.channel = read_channel(node_, job.creator, channel_timeout,
+                                  options_.store / "fetching" /
+                                      fmt::format("{}-channels", ::getpid()))
+                         .channel;
+    } catch (const Error &e) {
+      done.error = e.what();
+    }
+    return done;
   }
 
   /// A Super Content Distributor pins every ended broadcast and every
@@ -710,6 +767,7 @@ private:
   UploadLog uploads_;
   std::map<RoomId, std::unique_ptr<RoomServer>> servers_;
   std::optional<Fetcher> fetcher_;
+  std::optional<JobThread<ChannelJob, ChannelDone>> channel_reader_;
   std::pair<std::size_t, std::int64_t> last_totals_;
   std::int64_t evicted_ = 0;
   bool warned_over_quota_ = false;

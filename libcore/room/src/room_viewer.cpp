@@ -572,6 +572,16 @@ ViewEnd RoomViewer::view(const ViewEvents &events) {
       throw Error(Exit::software, fetch->second.infohash, "fetch vanished");
     if (!progress->error.empty())
       throw Error(Exit::io, fetch->second.file.string(), progress->error);
+    // The file is handed on only as a copy hashed against the record's
+    // root; a bad one makes the torrent fetch its bad pieces again, from
+    // sources that, being seeds like it was, may have hung up.
+    if (progress->complete && !impl.node.settle_verified(fetch->second.infohash)) {
+      auto sources = impl.other_members();
+      auto origin = impl.origin_sources();
+      sources.insert(sources.end(), origin.begin(), origin.end());
+      impl.node.connect_peers(fetch->second.infohash, sources);
+      continue;
+    }
     if (progress->complete) {
       Fetch done = std::move(fetch->second);
       impl.fetches.erase(fetch);

@@ -248,6 +248,15 @@ public:
   bool wait_complete(const std::string &infohash,
                      std::chrono::milliseconds timeout);
 
+  /// For a complete download: replaces its file by a copy of it whose
+  /// bytes hash to the torrent's pieces root and returns true, so that a
+  /// reader of the file gets exactly the verified bytes, whatever
+  /// libtorrent writes to its own copy later. False if the bytes do not
+  /// hash to the root (the torrent then is incomplete again: libtorrent
+  /// checks its file and fetches the bad pieces anew; wait_complete
+  /// again) or the torrent is not complete. Error(io) if the copy fails.
+  bool settle_verified(const std::string &infohash);
+
   /// Called on the alert thread when a torrent has all its data. Keep it
   /// short; it must not call back into the Node.
   void on_complete(std::function<void(const std::string &infohash)> handler);
