@@ -59,14 +59,17 @@ until audited_twice; do
     fail "audit: $(jq -c '[.segment_replicas[] | .verified_replicas]' "$T/out")"
 done
 
-# The pinned rooms survive a restart: a second run finds them whole and
-# fetches nothing.
+# The pinned rooms survive a restart: a second run finds them whole,
+# fetches nothing, and keeps the room's head on the DHT again (the
+# creator is gone; the bootstrap node still has the item).
 for d in 1 2; do
   kill -TERM "${pids[seed$d]}"; finish seed$d 130
 done
 run 0 store-gc --check --store "$T/dist1"
-start seed1 peer-seed --store "$T/dist1" --key "$T/dist1.key" --listen 127.0.0.82:0 --bootstrap "$boot" --for 3
-finish seed1
+start seed1 peer-seed --store "$T/dist1" --key "$T/dist1.key" --listen 127.0.0.82:0 --bootstrap "$boot" --for 60
+wait_for 30 grep -qs "keeping its head on the DHT" "$T/seed1.err"
+kill -TERM "${pids[seed1]}"
+finish seed1 130
 grep -q "serving 1 rooms ($n segments)" "$T/seed1.err" || fail "restart: $(cat "$T/seed1.err")"
 [ ! -s "$T/seed1.out" ] || fail "restart fetched again: $(cat "$T/seed1.out")"
 stop bootstrap

@@ -283,9 +283,12 @@ public:
     fetcher_.emplace(node_, std::move(view));
     channel_reader_.emplace([this](const ChannelJob &job) { return read_channel_now(job); },
                             [](const ChannelJob &job) { return public_key_hex(job.creator); });
+    head_keeper_.emplace([this](const Room &room) { return keep_room_head(room); },
+                         [](const Room &room) { return format_room_uri(room); });
   }
 
   ~PeerSeeder() {
+    head_keeper_.reset();
     channel_reader_.reset();
     fetcher_.reset();
     offer_.reset();
@@ -305,7 +308,7 @@ public:
     const std::size_t imported = import_folders();
     if (stop_requested())
       return Exit::interrupted;
-    resume_unfinished_pins();
+    resume_pins();
     collect_garbage();
     if (imported == 0) // each import published the channel already
       publish_own_channel();
@@ -325,6 +328,7 @@ public:
       write_accounting();
       finish_fetches();
       act_on_channels();
+      head_keeper_->take_done(); // each logged its own failure
       if (store_changed())
         serve_new_rooms();
       if (Clock::now() >= next_gc) {
@@ -488,23 +492,35 @@ private:
   /// A pinned room's head is put again by this node too (signed by its
   /// creator, unchanged), so that viewers find the room on the DHT after
   /// the creator has gone: BEP 44 items expire after about two hours.
-  void keep_room_head(const Room &room) {
+  /// Runs on head_keeper_'s thread: the get waits on the DHT.
+  bool keep_room_head(const Room &room) {
     try {
-      if (auto item = node_.get_item(room.creator, room.name, channel_timeout / 3))
+      if (auto item = node_.get_item(room.creator, room.name, channel_timeout / 3)) {
         node_.keep_item(*item);
+        diag::notef("{}: keeping its head on the DHT for its creator", format_room_uri(room));
+        return true;
+      }
+      diag::warningf("{}: its head is not kept: not found on the DHT", format_room_uri(room));
     } catch (const Error &e) {
       diag::warningf("{}: its head is not kept: {}", format_room_uri(room), e.what());
     }
+    return false;
   }
 
-  /// Pinned rooms of other creators that a stopped run left unfinished.
-  void resume_unfinished_pins() {
-    for (const auto &[id, server] : servers_)
-      if (server && !server->is_origin() && !server->complete()) {
-        auto info = store_.room(id);
-        if (info && info->pinned && !is_own(*info))
-          queue_pin(RoomUri{server->room(), {}}, "unfinished");
-      }
+  /// Pinned rooms of other creators: a stopped run left some unfinished,
+  /// and the heads of the finished ones are kept again by this run.
+  void resume_pins() {
+    for (const auto &[id, server] : servers_) {
+      if (!server || server->is_origin())
+        continue;
+      auto info = store_.room(id);
+      if (!info || !info->pinned || is_own(*info))
+        continue;
+      if (server->complete())
+        head_keeper_->add(server->room());
+      else
+        queue_pin(RoomUri{server->room(), {}}, "unfinished");
+    }
   }
 
   void finish_fetches() {
@@ -525,7 +541,7 @@ private:
         continue;
       if (done.job.pin) {
         store_.set_room_pinned(info->id, true);
-        keep_room_head(done.job.uri.room);
+        head_keeper_->add(done.job.uri.room);
       }
       serve_new_rooms();
       collect_garbage(); // the new room counts against the quota now
@@ -768,6 +784,8 @@ private:
   std::map<RoomId, std::unique_ptr<RoomServer>> servers_;
   std::optional<Fetcher> fetcher_;
   std::optional<JobThread<ChannelJob, ChannelDone>> channel_reader_;
+  /// Puts pinned rooms' heads again, signed by their creators.
+  std::optional<JobThread<Room, bool>> head_keeper_;
   std::pair<std::size_t, std::int64_t> last_totals_;
   std::int64_t evicted_ = 0;
   bool warned_over_quota_ = false;
