@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -209,6 +210,13 @@ struct HlsGateway::Impl {
   }
 
   void listen(const HostPort &where) {
+    // httplib's default adds SO_REUSEPORT, with which a second gateway on
+    // the same port binds too and the kernel splits the browsers between
+    // the two rooms: SO_REUSEADDR alone (a restart right after a stop).
+    server.set_socket_options([](socket_t sock) {
+      int yes = 1;
+      ::setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
+    });
     int port = where.port;
     if (port == 0)
       port = server.bind_to_any_port(where.host);
