@@ -25,6 +25,11 @@ start bad bad-seeder "$uri?$hint" --segments "$T/segs" --listen 127.0.0.182:0 \
   --bootstrap "$boot"
 wait_for 30 has_lines bad $((n + 1))
 
+# An honest viewer too, as in peer-fetch-corrupt.sh: libtorrent may ban the
+# origin with the bad seeder when both sent blocks of a failed piece, and a
+# viewer with no other source would then give up.
+start other peer-fetch "$uri?$hint" -o /dev/null --max-peers 8 --store "$T/store2" \
+  --listen 127.0.0.184:0 --bootstrap "$boot" --give-up 40s --linger 100
 start viewer peer-fetch --http 127.0.0.183:0 "$uri?$hint" --max-peers 8 --store "$T/store" \
   --listen 127.0.0.183:0 --bootstrap "$boot" --give-up 40s
 wait_for 30 grep -qs "playlist http://" viewer.err
@@ -70,6 +75,8 @@ note "hash failures: $failures"
 
 kill -INT "${pids[viewer]}"
 finish viewer
+kill -INT "${pids[other]}"
+finish other 130
 stop bad
 kill -TERM "${pids[announce]}"
 finish announce 130
