@@ -1,8 +1,10 @@
 // node play.mjs URL SECONDS [SCREENSHOT.png]
 // Opens peer-fetch --http's page in headless Chromium (Debian's, or
-// $CHROMIUM) and waits until the video has played SECONDS of media. Prints
-// one JSON line: when the first frame played and when SECONDS were reached
-// (ms after the page was opened), the errors the page logged. Exits 1 if
+// $CHROMIUM) and waits until the video has played SECONDS of media from
+// its first frame on (a live room starts near its live edge, not at 0).
+// Prints one JSON line: when the first frame played and when SECONDS more
+// were played (ms after the page was opened), the position then, the
+// errors the page logged. Exits 1 if
 // it did not play within $PLAY_TIMEOUT_MS (default 90000) or logged any
 // console error or page error; with SCREENSHOT, saves the page there.
 import puppeteer from "puppeteer-core";
@@ -38,8 +40,9 @@ try {
   await page.waitForFunction(() => document.querySelector("video").currentTime > 0,
                              { timeout, polling: 50 });
   const firstFrame = Date.now() - opened;
-  await page.waitForFunction((s) => document.querySelector("video").currentTime >= s,
-                             { timeout, polling: 100 }, Number(seconds));
+  const start = await page.evaluate(() => document.querySelector("video").currentTime);
+  await page.waitForFunction((end) => document.querySelector("video").currentTime >= end,
+                             { timeout, polling: 100 }, start + Number(seconds));
   const reached = Date.now() - opened;
   const state = await page.evaluate(() => ({
     currentTime: document.querySelector("video").currentTime,
@@ -47,7 +50,8 @@ try {
     panel: document.querySelector("aside").innerText,
   }));
   if (screenshot) await page.screenshot({ path: screenshot });
-  result = { played: true, first_frame_ms: firstFrame, reached_ms: reached, ...state };
+  result = { played: true, first_frame_ms: firstFrame, reached_ms: reached,
+             startTime: start, ...state };
 } catch (error) {
   errors.push(`driver: ${error.message}`);
 } finally {
