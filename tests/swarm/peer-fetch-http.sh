@@ -131,7 +131,12 @@ expect_code 404 "unknown name after the end"
 get "${playlist%index.m3u8}.hidden"
 expect_code 404 "hidden name"
 run 0 ffprobe -v error -show_entries format=duration -of csv=p=0 "$playlist"
-note "ffprobe: $(cat "$T/out") s"
+duration=$(cat "$T/out")
+note "ffprobe: $duration s"
+# The short URL of the man page's examples: players follow the redirect
+# and find the segments relative to where it led.
+run 0 ffprobe -v error -show_entries format=duration -of csv=p=0 "${base}index.m3u8"
+expect_eq "$(cat "$T/out")" "$duration" "ffprobe through /index.m3u8"
 
 # The room is over, the gateway is not: it serves until interrupted.
 grep -q "serving until interrupted" viewer.err || fail "viewer: $(cat viewer.err)"
