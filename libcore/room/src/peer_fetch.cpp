@@ -46,9 +46,8 @@ SpanChooser span_chooser(const PeerFetchOptions &options) {
 // its status endpoint says.
 class GatewayFeed {
 public:
-  GatewayFeed(const std::string &address, const Room &room, std::filesystem::path folder)
+  GatewayFeed(const HostPort &where, const Room &room, std::filesystem::path folder)
       : folder_(std::move(folder)) {
-    HostPort where = parse_gateway_address(address);
     std::filesystem::remove_all(folder_);
     gateway_.emplace(where, room, folder_);
     diag::notef("watch at {} (playlist {}{})", gateway_->url(), gateway_->url(),
@@ -164,6 +163,9 @@ private:
 
 Exit peer_fetch(const PeerFetchOptions &options) {
   RoomUri uri = parse_room_uri(options.uri, Exit::usage);
+  std::optional<HostPort> http;
+  if (options.http)
+    http = parse_gateway_address(*options.http);
   ViewOptions view;
   if (options.from || options.to)
     view.choose_span = span_chooser(options);
@@ -181,8 +183,8 @@ Exit peer_fetch(const PeerFetchOptions &options) {
   Exit result = Exit::ok;
   {
     std::optional<GatewayFeed> gateway;
-    if (options.http)
-      gateway.emplace(*options.http, uri.room,
+    if (http)
+      gateway.emplace(*http, uri.room,
                       options.store / "fetching" / fmt::format("{}-http", ::getpid()));
     RoomViewer viewer(node, uri, view);
     std::optional<OutputSet> outputs;
