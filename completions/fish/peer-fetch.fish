@@ -2,6 +2,7 @@
 complete -c peer-fetch -f
 complete -c peer-fetch -s o -l output -r -F -d 'Write the video to FILE (- for standard output)'
 complete -c peer-fetch -l hls -r -a '(__fish_complete_directories)' -d 'Write segments and index.m3u8 into DIR'
+complete -c peer-fetch -l http -r -d 'Serve the room over HTTP at [ADDR]:PORT (a player page at /)'
 complete -c peer-fetch -l behind -r -d 'Live: start N segments before the newest'
 complete -c peer-fetch -l from -r -d 'Start at TIME (seconds or h:m:s)'
 complete -c peer-fetch -l to -r -d 'End at TIME (seconds or h:m:s)'

@@ -3,6 +3,7 @@
 //
 //   peer-fetch hlswarm://KEY/NAME | mpv -
 //   peer-fetch --hls DIR URI
+//   peer-fetch --http :8080 URI      (then open http://127.0.0.1:8080/)
 //   peer-fetch --from 1:30 --to 2:00 -o clip.ts URI
 #include "hlswarm/base/tool.hpp"
 #include "hlswarm/net/network_options.hpp"
@@ -21,11 +22,17 @@ int main(int argc, char **argv) {
       ->required();
   app.add_option("-o,--output", options.output,
                  "Write the stream to FILE ('-': standard output, the default "
-                 "unless --hls is given)")
+                 "unless --hls or --http is given)")
       ->type_name("FILE");
   app.add_option("--hls", options.hls_dir,
                  "Write the segments and an HLS playlist (index.m3u8) into DIR")
       ->type_name("DIR");
+  app.add_option("--http", options.http,
+                 "Serve the room over HTTP at ADDR:PORT (':PORT': on loopback, "
+                 "127.0.0.1) for browsers and HLS players: a player page at /, "
+                 "the playlist, the verified segments; keeps serving after the "
+                 "end until interrupted")
+      ->type_name("[ADDR]:PORT");
   app.add_option("--behind", options.behind,
                  "Live rooms: start N segments before the newest one (default 1: "
                  "one segment of buffer)")

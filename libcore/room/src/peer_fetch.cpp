@@ -13,6 +13,7 @@
 #include "hlswarm/media/viewer_output.hpp"
 #include "hlswarm/net/node.hpp"
 #include "hlswarm/net/transfer_stats.hpp"
+#include "hlswarm/room/hls_gateway.hpp"
 #include "hlswarm/room/room_viewer.hpp"
 
 namespace hlswarm {
@@ -40,17 +41,81 @@ SpanChooser span_chooser(const PeerFetchOptions &options) {
   };
 }
 
-OutputSet make_outputs(const PeerFetchOptions &options, RoomState state) {
+// --http: the gateway, the private HLS folder it serves (written only by
+// this run's HLS output, so only verified segments are in it) and what
+// its status endpoint says.
+class GatewayFeed {
+public:
+  GatewayFeed(const HostPort &where, const Room &room, std::filesystem::path folder)
+      : folder_(std::move(folder)) {
+    std::filesystem::remove_all(folder_);
+    gateway_.emplace(where, room, folder_);
+    diag::notef("watch at {} (playlist {}{})", gateway_->url(), gateway_->url(),
+                gateway_->playlist_path().substr(1));
+  }
+  ~GatewayFeed() {
+    gateway_.reset();
+    std::error_code ignored;
+    std::filesystem::remove_all(folder_, ignored);
+  }
+  GatewayFeed(const GatewayFeed &) = delete;
+  GatewayFeed &operator=(const GatewayFeed &) = delete;
+
+  const std::filesystem::path &folder() const { return folder_; }
+
+  void joined(RoomState state) {
+    status_.state = to_string(state);
+    publish();
+  }
+  void segment(const ViewedSegment &segment) {
+    if (!segment.record.fields.init) {
+      ++status_.segments;
+      status_.media_seconds += static_cast<double>(segment.record.fields.duration_us) / 1e6;
+    }
+    status_.origin_bytes += segment.origin_bytes;
+    status_.peer_bytes += segment.peer_bytes;
+    publish();
+  }
+  void progress(const ViewStatus &status) {
+    if (status.members == status_.peers)
+      return;
+    status_.peers = status.members;
+    publish();
+  }
+  /// The playlist is complete (ENDLIST): `ended` for a live room's end.
+  void complete(bool ended) {
+    if (ended && status_.state == to_string(RoomState::live))
+      status_.state = to_string(RoomState::ended);
+    status_.complete = true;
+    publish();
+  }
+
+private:
+  void publish() { gateway_->update(status_); }
+
+  std::filesystem::path folder_;
+  std::optional<HlsGateway> gateway_;
+  GatewayStatus status_;
+};
+
+OutputKind output_kind(RoomState state) {
+  return state == RoomState::vod ? OutputKind::vod : OutputKind::live;
+}
+
+OutputSet make_outputs(const PeerFetchOptions &options, RoomState state,
+                       const GatewayFeed *gateway) {
   OutputSet outputs;
-  bool to_stdout = !options.output ? !options.hls_dir : *options.output == "-";
+  bool to_stdout = !options.output ? !options.hls_dir && !options.http
+                                   : *options.output == "-";
   if (to_stdout)
     outputs.add(make_stream_output(STDOUT_FILENO, "standard output"), "standard output");
   else if (options.output)
     outputs.add(make_file_output(*options.output), *options.output);
   if (options.hls_dir)
-    outputs.add(make_hls_output(*options.hls_dir,
-                                state == RoomState::vod ? OutputKind::vod : OutputKind::live),
+    outputs.add(make_hls_output(*options.hls_dir, output_kind(state)),
                 options.hls_dir->string());
+  if (gateway)
+    outputs.add(make_hls_output(gateway->folder(), output_kind(state)), "--http");
   return outputs;
 }
 
@@ -98,6 +163,9 @@ private:
 
 Exit peer_fetch(const PeerFetchOptions &options) {
   RoomUri uri = parse_room_uri(options.uri, Exit::usage);
+  std::optional<HostPort> http;
+  if (options.http)
+    http = parse_gateway_address(*options.http);
   ViewOptions view;
   if (options.from || options.to)
     view.choose_span = span_chooser(options);
@@ -114,6 +182,10 @@ Exit peer_fetch(const PeerFetchOptions &options) {
   Node node(make_node_options(options.network, any_free_port, uri.origin_hints()));
   Exit result = Exit::ok;
   {
+    std::optional<GatewayFeed> gateway;
+    if (http)
+      gateway.emplace(*http, uri.room,
+                      options.store / "fetching" / fmt::format("{}-http", ::getpid()));
     RoomViewer viewer(node, uri, view);
     std::optional<OutputSet> outputs;
     ProgressLine progress(node);
@@ -121,7 +193,9 @@ Exit peer_fetch(const PeerFetchOptions &options) {
 
     ViewEvents events;
     events.joined = [&](RoomState state, std::int64_t first_seq) {
-      outputs.emplace(make_outputs(options, state));
+      outputs.emplace(make_outputs(options, state, gateway ? &*gateway : nullptr));
+      if (gateway)
+        gateway->joined(state);
       diag::notef("{}: {} room, starting at seq {}", format_room_uri(uri.room),
                   to_string(state), first_seq);
     };
@@ -135,21 +209,29 @@ Exit peer_fetch(const PeerFetchOptions &options) {
       out.duration_s = static_cast<double>(segment.record.fields.duration_us) / 1e6;
       out.init = segment.record.fields.init;
       out.discontinuity = segment.record.fields.discontinuity;
-      if (outputs->write(out))
+      if (outputs->write(out)) {
+        if (gateway)
+          gateway->segment(segment);
         return true;
+      }
       diag::note("the player went away: stopping");
       return false;
     };
     events.progress = [&](const ViewStatus &status) {
       if (diag::progress_enabled())
         progress.show(status, origin_bytes, peer_bytes);
+      if (gateway)
+        gateway->progress(status);
     };
 
     ViewEnd end = viewer.view(events);
     diag::progress_done();
     node.set_stats_section("channel", viewer.stats());
-    if (end == ViewEnd::ended || end == ViewEnd::span_done)
+    if (end == ViewEnd::ended || end == ViewEnd::span_done) {
       outputs->finish();
+      if (gateway)
+        gateway->complete(end == ViewEnd::ended);
+    }
     if (end == ViewEnd::interrupted)
       result = Exit::interrupted;
     std::uint64_t total = origin_bytes + peer_bytes;
@@ -159,6 +241,11 @@ Exit peer_fetch(const PeerFetchOptions &options) {
       diag::notef("serving for {:g} s more", options.linger.count() / 1000.0);
       if (wait_for_another_stop(stop_count(), options.linger))
         result = Exit::interrupted;
+    } else if (result == Exit::ok && gateway) {
+      // A browser may still be playing what is served: the user says when
+      // the gateway is done, and that is a normal end.
+      diag::note("serving until interrupted");
+      wait_for_another_stop(stop_count(), std::chrono::milliseconds::max());
     }
   }
   node.stop();

@@ -24,6 +24,17 @@ run 64 peer-fetch "hlswarm://$key/film" --from soon --no-bootstrap --listen 127.
 expect_err "soon"
 run 64 peer-fetch "hlswarm://$key/film" --from 20 --to 10 --no-bootstrap --listen 127.0.0.1:0
 expect_err "^peer-fetch: error: --to: must be later than --from"
+run 64 peer-fetch "hlswarm://$key/film" --http 8080 --no-bootstrap --listen 127.0.0.1:0
+expect_err "^peer-fetch: error: --http '8080': expected HOST:PORT"
+# --http on a port another program holds: 69, before any room is looked for.
+start holder python3 -c 'import socket, time
+s = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen()
+print(s.getsockname()[1], flush=True); time.sleep(60)'
+port=$(first_line holder 10)
+run 69 peer-fetch "hlswarm://$key/film" --http ":$port" --no-bootstrap --listen 127.0.0.1:0
+expect_err "^peer-fetch: error: --http 127.0.0.1:$port: cannot listen there"
+kill "${pids[holder]}"
+wait "${pids[holder]}" || true
 run 64 peer-fetch "hlswarm://$key/film" --max-peers 0 --no-bootstrap
 expect_err "--max-peers"
 run 64 peer-fetch "hlswarm://$key/film" --give-up later --no-bootstrap

@@ -13,12 +13,16 @@
 
 namespace hlswarm {
 
-/// Options of `peer-fetch URI`.
+/// Options of `peer-fetch URI`. With --hls or --http alone, nothing goes
+/// to standard output.
 struct PeerFetchOptions {
   std::string uri;
-  /// -o FILE; "-" or nullopt with no --hls: standard output.
+  /// -o FILE; "-" (or nullopt with neither --hls nor --http): standard output.
   std::optional<std::string> output;
   std::optional<std::filesystem::path> hls_dir; ///< --hls DIR
+  /// --http ADDR:PORT (parse_gateway_address): serve the room over HTTP
+  /// (HlsGateway) while watching, and after the end until interrupted.
+  std::optional<std::string> http;
   int behind = 1;
   std::optional<std::string> from; ///< --from TIME
   std::optional<std::string> to;   ///< --to TIME
@@ -31,7 +35,8 @@ struct PeerFetchOptions {
 };
 
 /// Watches the room until it ends, the span is done or the player goes
-/// away (0), is interrupted (130), or fails (the Error's code).
+/// away (0), is interrupted (130), or fails (the Error's code). With
+/// --http, once the room is done it serves on until interrupted (0).
 Exit peer_fetch(const PeerFetchOptions &options);
 
 } // namespace hlswarm
