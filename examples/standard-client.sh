@@ -48,7 +48,7 @@ if [ -z "$video" ]; then
 fi
 
 # The creator: a prepared video, served from 127.0.0.1.
-seg-chain key --key "$work/creator.key" >/dev/null
+seg-chain key --key "$work/creator.key" >/dev/null 2>&1
 room-announce create "${key[@]}" --vod client-example >/dev/null
 seg-split -q -d 4 -o "$work/segments" "$video" |
   seg-chain -q "${key[@]}" client-example >"$work/chain.lines"
@@ -91,7 +91,7 @@ WebUI\UseUPnP=false
 EOF
 qbittorrent-nox --profile="$work/qbt" >/dev/null 2>&1 &
 api=http://$webui/api/v2
-wait_until 30 curl -fsS -o /dev/null "$api/app/version"
+wait_until 30 curl -fs -o /dev/null "$api/app/version"
 echo "qBittorrent $(curl -fsS "$api/app/version"): Web UI on http://$webui/, peer 127.0.0.2:$qbt_port" >&2
 
 # Every segment as a magnet link with the creator's hint: qBittorrent gets

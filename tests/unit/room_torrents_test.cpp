@@ -4,6 +4,7 @@
 #include <fstream>
 #include <random>
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 #include <libtorrent/magnet_uri.hpp>
 #include <libtorrent/torrent_info.hpp>
@@ -27,6 +28,18 @@ void write_random_file(const std::filesystem::path &path, std::size_t size,
   for (auto &byte : bytes)
     byte = static_cast<char>(random());
   write_file_atomically(path, bytes);
+}
+
+// What the command line gives: ROOM, -o DIR, --magnets, --key FILE.
+TorrentsOptions torrents_options(std::string room, std::filesystem::path output_dir,
+                                 bool magnets = false,
+                                 std::optional<std::filesystem::path> key_file = {}) {
+  TorrentsOptions options;
+  options.room = std::move(room);
+  options.output_dir = std::move(output_dir);
+  options.magnets = magnets;
+  options.key_file = std::move(key_file);
+  return options;
 }
 
 lt::sha256_hash lt_hash(const Sha256 &digest) {
@@ -53,9 +66,14 @@ protected:
       fields.info_dict = torrent.info_dict;
       records_.push_back(sign_record(fields, identity_));
       previous = &records_.back();
-      if (seq != 1)
-        store.add_segment({to_hex(digest_bytes(torrent.infohash())), room,
-                           static_cast<std::int64_t>(seq), file});
+      if (seq != 1) {
+        NewSegment segment;
+        segment.infohash = to_hex(digest_bytes(torrent.infohash()));
+        segment.room = room;
+        segment.seq = static_cast<std::int64_t>(seq);
+        segment.source = file;
+        store.add_segment(segment);
+      }
     }
     records_.push_back(make_record(identity_, previous, true, "film"));
     for (const auto &record : records_)
@@ -88,7 +106,7 @@ protected:
 } // namespace
 
 TEST_F(RoomTorrentsTest, EveryTorrentHasTheRecordsInfohash) {
-  std::string out = run({.room = uri(), .output_dir = folder_ / "torrents"});
+  std::string out = run(torrents_options(uri(), folder_ / "torrents"));
   std::vector<nlohmann::json> lines;
   std::size_t start = 0;
   for (std::size_t end; (end = out.find('\n', start)) != out.npos; start = end + 1)
@@ -139,7 +157,7 @@ TEST_F(RoomTorrentsTest, EveryTorrentHasTheRecordsInfohash) {
 }
 
 TEST_F(RoomTorrentsTest, MagnetsArePrintedOnePerLine) {
-  std::string out = run({.room = uri(), .magnets = true});
+  std::string out = run(torrents_options(uri(), {}, true));
   std::string first = "magnet:?xt=urn:btmh:1220" +
                       to_hex(digest_bytes(records_[0].infohash())) +
                       "&dn=seg0.ts&x.pe=127.0.0.5:6881\n";
@@ -157,9 +175,9 @@ TEST_F(RoomTorrentsTest, RefusesWhatItCannotDo) {
     }
     return Exit::ok;
   };
-  EXPECT_EQ(code({.room = uri()}), Exit::usage) << "neither -o nor --magnets";
+  EXPECT_EQ(code(torrents_options(uri(), {})), Exit::usage) << "neither -o nor --magnets";
   std::string other = format_room_uri(Room{identity_.public_key(), "other"});
-  EXPECT_EQ(code({.room = other, .magnets = true}), Exit::no_input);
-  EXPECT_EQ(code({.room = "film", .key_file = folder_ / "no.key", .magnets = true}),
+  EXPECT_EQ(code(torrents_options(other, {}, true)), Exit::no_input);
+  EXPECT_EQ(code(torrents_options("film", {}, true, folder_ / "no.key")),
             Exit::no_input);
 }
