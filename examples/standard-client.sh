@@ -65,30 +65,8 @@ s = socket.socket(); s.bind((sys.argv[1], 0)); print(s.getsockname()[1])' "$1"
 }
 qbt_port=$(free_port 127.0.0.2)
 webui=127.0.0.1:$(free_port 127.0.0.1)
-mkdir -p "$work/qbt/qBittorrent/config"
-cat >"$work/qbt/qBittorrent/config/qBittorrent.conf" <<EOF
-[LegalNotice]
-Accepted=true
-
-[BitTorrent]
-Session\DHTEnabled=false
-Session\LSDEnabled=false
-Session\PeXEnabled=false
-Session\Port=$qbt_port
-Session\InterfaceAddress=127.0.0.2
-Session\DefaultSavePath=$work/qbt/downloads
-Session\QueueingSystemEnabled=false
-
-[Network]
-PortForwardingEnabled=false
-
-[Preferences]
-Connection\ResolvePeerCountries=false
-WebUI\Address=${webui%:*}
-WebUI\Port=${webui#*:}
-WebUI\LocalHostAuth=false
-WebUI\UseUPnP=false
-EOF
+"$top/examples/qbittorrent-profile.sh" "$work/qbt" 127.0.0.2 "$qbt_port" \
+  "${webui%:*}" "${webui#*:}" "$work/qbt/downloads"
 qbittorrent-nox --profile="$work/qbt" >/dev/null 2>&1 &
 api=http://$webui/api/v2
 wait_until 30 curl -fs -o /dev/null "$api/app/version"

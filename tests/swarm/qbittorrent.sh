@@ -52,33 +52,11 @@ s = socket.socket(); s.bind((sys.argv[1], 0)); print(s.getsockname()[1])' "$1"
 qbt_ip=127.0.0.233
 qbt_port=$(free_port "$qbt_ip")
 webui_port=$(free_port 127.0.0.1)
-mkdir -p qbt/profile/qBittorrent/config qbt/downloads
-cat >qbt/profile/qBittorrent/config/qBittorrent.conf <<EOF
-[LegalNotice]
-Accepted=true
-
-[BitTorrent]
-Session\DHTEnabled=false
-Session\LSDEnabled=false
-Session\PeXEnabled=false
-Session\Port=$qbt_port
-Session\InterfaceAddress=$qbt_ip
-Session\DefaultSavePath=$T/qbt/downloads
-Session\QueueingSystemEnabled=false
-
-[Network]
-PortForwardingEnabled=false
-
-[Preferences]
-Connection\ResolvePeerCountries=false
-WebUI\Address=127.0.0.1
-WebUI\Port=$webui_port
-WebUI\LocalHostAuth=false
-WebUI\UseUPnP=false
-EOF
+"$HLSWARM_TESTS/../examples/qbittorrent-profile.sh" "$T/qbt/profile" "$qbt_ip" \
+  "$qbt_port" 127.0.0.1 "$webui_port" "$T/qbt/downloads"
 start qbittorrent qbittorrent-nox --profile="$T/qbt/profile"
 api=http://127.0.0.1:$webui_port/api/v2
-wait_for 30 curl -fsS -o /dev/null "$api/app/version"
+wait_for 30 curl -fs -o /dev/null "$api/app/version"
 jq -e '.dht == false and .lsd == false and .pex == false and .upnp == false' \
   <(curl -fsS "$api/app/preferences") >/dev/null || fail "qBittorrent's settings"
 
