@@ -1,20 +1,21 @@
 # fish completion for room-announce
-set -l commands create status channel pinners
+set -l commands create status channel pinners torrents
 complete -c room-announce -f
 complete -c room-announce -n "not __fish_seen_subcommand_from $commands" -a create -d 'Create a room and print its URI'
 complete -c room-announce -n "not __fish_seen_subcommand_from $commands" -a status -d 'Show what a viewer would see of a room'
 complete -c room-announce -n "not __fish_seen_subcommand_from $commands" -a channel -d "Show a creator's rooms"
 complete -c room-announce -n "not __fish_seen_subcommand_from $commands" -a pinners -d 'List distributors offering to keep rooms, cheapest first'
+complete -c room-announce -n "not __fish_seen_subcommand_from $commands" -a torrents -d "Write the .torrent files of a room's segments"
 complete -c room-announce -n "not __fish_seen_subcommand_from $commands" -l key -r -F -d 'Creator key file'
 complete -c room-announce -n "not __fish_seen_subcommand_from $commands" -l store -r -a '(__fish_complete_directories)' -d 'Store folder'
 complete -c room-announce -n "not __fish_seen_subcommand_from $commands" -l linger -r -d 'Serve for DURATION after the end'
-complete -c room-announce -n "not __fish_seen_subcommand_from create" -l listen -r -d 'Listen on IP:PORT'
-complete -c room-announce -n "not __fish_seen_subcommand_from create" -l bootstrap -r -d 'DHT bootstrap node HOST:PORT'
-complete -c room-announce -n "not __fish_seen_subcommand_from create" -l no-bootstrap -d 'Start a private DHT'
-complete -c room-announce -n "not __fish_seen_subcommand_from create" -l peer -r -d 'Connect every torrent to IP:PORT'
-complete -c room-announce -n "not __fish_seen_subcommand_from create" -l dht-loopback -d 'Test setting: a DHT swarm on 127.0.0.x'
-complete -c room-announce -n "not __fish_seen_subcommand_from create" -l no-port-mapping -d 'Do not map the listen port with UPnP or NAT-PMP'
-complete -c room-announce -n "not __fish_seen_subcommand_from create" -l stats -r -F -d 'Write transfer statistics to FILE'
+complete -c room-announce -n "not __fish_seen_subcommand_from create torrents" -l listen -r -d 'Listen on IP:PORT'
+complete -c room-announce -n "not __fish_seen_subcommand_from create torrents" -l bootstrap -r -d 'DHT bootstrap node HOST:PORT'
+complete -c room-announce -n "not __fish_seen_subcommand_from create torrents" -l no-bootstrap -d 'Start a private DHT'
+complete -c room-announce -n "not __fish_seen_subcommand_from create torrents" -l peer -r -d 'Connect every torrent to IP:PORT'
+complete -c room-announce -n "not __fish_seen_subcommand_from create torrents" -l dht-loopback -d 'Test setting: a DHT swarm on 127.0.0.x'
+complete -c room-announce -n "not __fish_seen_subcommand_from create torrents" -l no-port-mapping -d 'Do not map the listen port with UPnP or NAT-PMP'
+complete -c room-announce -n "not __fish_seen_subcommand_from create torrents" -l stats -r -F -d 'Write transfer statistics to FILE'
 complete -c room-announce -n "not __fish_seen_subcommand_from $commands" -s q -l quiet -d 'Print only warnings and errors'
 complete -c room-announce -n "not __fish_seen_subcommand_from $commands" -l progress -d 'Force progress lines on'
 complete -c room-announce -n "not __fish_seen_subcommand_from $commands" -l no-progress -d 'Force progress lines off'
@@ -27,3 +28,7 @@ complete -c room-announce -n "__fish_seen_subcommand_from create" -l store -r -a
 complete -c room-announce -n "__fish_seen_subcommand_from status channel pinners" -l json -d 'Print one JSON object'
 complete -c room-announce -n "__fish_seen_subcommand_from status channel pinners" -l timeout -r -d 'Give up after DURATION'
 complete -c room-announce -n "__fish_seen_subcommand_from status" -l audit -d 'Verify that each holder keeps each segment'
+complete -c room-announce -n "__fish_seen_subcommand_from torrents" -s o -l output -r -a '(__fish_complete_directories)' -d 'Write the .torrent files into DIR'
+complete -c room-announce -n "__fish_seen_subcommand_from torrents" -l magnets -d 'Print one magnet link per line'
+complete -c room-announce -n "__fish_seen_subcommand_from torrents" -l key -r -F -d 'Creator key file'
+complete -c room-announce -n "__fish_seen_subcommand_from torrents" -l store -r -a '(__fish_complete_directories)' -d 'Store folder'

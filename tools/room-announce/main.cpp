@@ -5,6 +5,7 @@
 //   room-announce status URI [--json] [--audit]
 //   room-announce channel KEY|URI [--json]
 //   room-announce pinners [--json]
+//   room-announce torrents ROOM -o DIR [--magnets]
 #include <unistd.h>
 
 #include "hlswarm/base/tool.hpp"
@@ -12,6 +13,7 @@
 #include "hlswarm/room/room_announce.hpp"
 #include "hlswarm/room/room_listings.hpp"
 #include "hlswarm/room/room_status.hpp"
+#include "hlswarm/room/room_torrents.hpp"
 
 int main(int argc, char **argv) {
   hlswarm::Tool tool("room-announce",
@@ -93,11 +95,31 @@ int main(int argc, char **argv) {
       "Look for offers for DURATION (default 10s)");
   hlswarm::add_network_options(*pinners_command, network, hlswarm::any_free_port);
 
+  hlswarm::TorrentsOptions torrents;
+  CLI::App *torrents_command = app.add_subcommand(
+      "torrents", "Write the .torrent files (BitTorrent v2) of a room's "
+                  "segments held in the store, for a standard BitTorrent "
+                  "client; one JSON line per torrent");
+  torrents_command->add_option("ROOM", torrents.room,
+                               "Room URI hlswarm://KEY/NAME (any creator's; "
+                               "its x.pe hints go into the magnet links), or "
+                               "a room name of this creator's")
+      ->required();
+  torrents_command->add_option("-o,--output", torrents.output_dir,
+                               "Write the .torrent files into DIR (created if "
+                               "missing): SEQ.torrent, six digits, and "
+                               "chain.torrent")
+      ->type_name("DIR");
+  torrents_command->add_flag("--magnets", torrents.magnets,
+                             "Print one magnet link per line instead of JSON "
+                             "lines (-o is then optional)");
+
   app.require_subcommand(0, 1);
   create_command->fallthrough();
   status_command->fallthrough();
   channel_command->fallthrough();
   pinners_command->fallthrough();
+  torrents_command->fallthrough();
 
   return tool.run(argc, argv, [&]() -> hlswarm::Exit {
     if (*create_command) {
@@ -116,6 +138,11 @@ int main(int argc, char **argv) {
     if (*pinners_command) {
       pinners.network = network;
       return hlswarm::show_pinners(pinners, stdout);
+    }
+    if (*torrents_command) {
+      torrents.key_file = announce.key_file;
+      torrents.store = tool.common().store;
+      return hlswarm::write_room_torrents(torrents, stdout);
     }
     if (announce.room.empty())
       throw hlswarm::Error(hlswarm::Exit::usage,

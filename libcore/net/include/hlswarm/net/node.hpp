@@ -42,7 +42,9 @@ struct NodeOptions {
   /// DHT bootstrap nodes, HOST:PORT, used as given (choose_bootstrap_nodes
   /// makes the usual list). Empty: none, as for a private bootstrap node.
   std::vector<std::string> bootstrap;
-  /// Peers (IP:PORT) connected to every torrent this node adds.
+  /// Peers (IP:PORT) connected to every torrent this node adds, seeded or
+  /// downloaded: a standard BitTorrent client (a seedbox) has no other way
+  /// to meet the swarm (hlswarm(7), Standard BitTorrent clients).
   std::vector<std::string> peers;
   /// Local service discovery (multicast on the LAN).
   bool lsd = true;
