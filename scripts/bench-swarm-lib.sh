@@ -77,7 +77,9 @@ timed() {
 # request: body bytes sent, URI.
 start_nginx() {
   local root=$1 port here=$PWD
-  port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("'"$nginx_ip"'",0)); print(s.getsockname()[1])')
+  # A port nothing listens on (ss, from iproute2).
+  port=$((20000 + RANDOM % 20000))
+  while ss -Hltn "sport = :$port" | grep -q .; do port=$((20000 + RANDOM % 20000)); done
   mkdir -p nginx/tmp
   cat >nginx/nginx.conf <<EOF
 daemon off;
@@ -155,33 +157,45 @@ start_peer_viewer() {
 }
 
 # http_viewer URL NAME DEADLINE_MS [SOURCE_IP]: what an HLS player does
-# with a live playlist, with curl: poll the playlist every second, start
-# at the segment before the newest (as peer-fetch does), download each new
+# with a live playlist, with curl: poll the playlist every second (hls.js
+# waits up to a target duration, 8 s: this favours HTTP), start at the
+# segment before the newest (as peer-fetch does), download each new
 # segment once, until the playlist ends or DEADLINE_MS passes. NAME.got
-# gets "seq got_ms" per segment.
+# gets "seq got_ms" per segment. Bash builtins only, besides curl and
+# sleep: 32 of these must not load the machine more than the viewers.
 http_viewer() {
-  local url=$1 name=$2 deadline=$3 next=-1 seq file ended playlist files curl=(curl -fs)
+  local url=$1 name=$2 deadline=$3 next=-1 seq last file line ended now curl=(curl -fs)
+  local -a files
   [ -z "${4:-}" ] || curl+=(--interface "$4")
   : >"$name.got"
-  while [ "$(now_ms)" -lt "$deadline" ]; do
-    playlist=$("${curl[@]}" --max-time 5 "$url/live.m3u8") || { sleep 1; continue; }
-    ended=$(grep -c '^#EXT-X-ENDLIST' <<<"$playlist" || true)
-    files=$(grep -v '^#' <<<"$playlist" | grep . || true)
-    if [ "$next" -lt 0 ] && [ -n "$files" ]; then
-      seq=$((10#$(tail -1 <<<"$files" | tr -dc 0-9)))
-      next=$((seq > 0 ? seq - 1 : 0))
+  while now=${EPOCHREALTIME/./}; [ "${now:0:-3}" -lt "$deadline" ]; do
+    ended=0 files=()
+    while IFS= read -r line; do
+      case $line in
+        '#EXT-X-ENDLIST'*) ended=1 ;;
+        '#'* | '') ;;
+        *) files+=("$line") ;;
+      esac
+    done < <("${curl[@]}" --max-time 5 "$url/live.m3u8" || true)
+    if [ "${#files[@]}" -gt 0 ]; then
+      last=${files[-1]//[!0-9]/}
+      last=$((10#$last))
+      [ "$next" -ge 0 ] || next=$((last > 0 ? last - 1 : 0))
+      for file in "${files[@]}"; do
+        seq=${file//[!0-9]/}
+        seq=$((10#$seq))
+        [ "$seq" -ge "$next" ] || continue
+        now=${EPOCHREALTIME/./}
+        "${curl[@]}" --max-time $(( (deadline - ${now:0:-3}) / 1000 + 1 )) "$url/$file" \
+          >"$name.part" || break
+        now=${EPOCHREALTIME/./}
+        echo "$seq ${now:0:-3}" >>"$name.got"
+        cat "$name.part" >>"$name.out"
+        next=$((seq + 1))
+      done
+      # Ended, and everything up to its last segment downloaded.
+      [ "$ended" = 0 ] || [ "$next" -le "$last" ] || break
     fi
-    for file in $files; do
-      seq=$((10#$(tr -dc 0-9 <<<"$file")))
-      [ "$seq" -ge "$next" ] || continue
-      "${curl[@]}" --max-time $(( (deadline - $(now_ms)) / 1000 + 1 )) "$url/$file" >"$name.part" ||
-        break
-      cat "$name.part" >>"$name.out"
-      echo "$seq $(now_ms)" >>"$name.got"
-      next=$((seq + 1))
-    done
-    # Ended, and everything up to its last segment downloaded.
-    [ "$ended" = 0 ] || [ "$seq" -ge "$next" ] || break
     sleep 1
   done
 }
@@ -191,7 +205,7 @@ http_viewer() {
 start_http_viewer() {
   local source=
   [ -z "$curl_ip_base" ] || source=127.0.0.$((curl_ip_base + $2))
-  timed "$1" bash -c "set -u; $(declare -f now_ms http_viewer); http_viewer '$nginx_url' '$1' '$3' '$source'"
+  timed "$1" bash -c "set -u; $(declare -f http_viewer); http_viewer '$nginx_url' '$1' '$3' '$source'"
 }
 
 # peer_got NAME: NAME.json's segments as "seq verified_ms" (NAME.got).
