@@ -149,10 +149,12 @@ start_live_creator() {
 }
 
 # start_peer_viewer NAME IP [ARGS...]: peer-fetch of $uri on IP, its
-# stream to NAME.out, stats to NAME.json.
+# stream to NAME.out, stats to NAME.json. --no-bootstrap: a private swarm
+# joined through the origin hint alone (by default peer-fetch would also
+# resolve and contact the public DHT routers).
 start_peer_viewer() {
   local name=$1 ip=$2; shift 2
-  timed "$name" peer-fetch "$uri" --listen "$ip:0" --store "$work/store-$name" \
+  timed "$name" peer-fetch "$uri" --no-bootstrap --listen "$ip:0" --store "$work/store-$name" \
     --stats "$name.json" -q "$@"
 }
 
@@ -248,6 +250,9 @@ summary() {
       p99 = int(NR * 0.99 + 0.999); if (p99 > NR) p99 = NR
       print d[int((NR + 1) / 2)], d[p99], d[NR], stalls, longest, viewers }'
 }
+
+# median: the median of the numbers on stdin, one a line.
+median() { sort -n | awk '{ d[NR] = $1 } END { print d[int((NR + 1) / 2)] }'; }
 
 # max_rss_mb FILE...: the largest peak RSS of these programs, in MB.
 max_rss_mb() {
