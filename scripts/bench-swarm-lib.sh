@@ -26,9 +26,17 @@ export HLSWARM_DHT_LOOPBACK=1 HLSWARM_NO_PORT_MAPPING=1
 bench_pids=()
 bench_cleanup() {
   local pid
-  for pid in "${bench_pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  for pid in "${bench_pids[@]}"; do
+    pkill -TERM -P "$pid" 2>/dev/null || true
+    kill "$pid" 2>/dev/null || true
+  done
   wait 2>/dev/null || true
-  [ -n "${HLSWARM_BENCH_KEEP:-}" ] && echo "bench: kept $work" >&2 || rm -rf "$work"
+  if [ -n "${HLSWARM_BENCH_KEEP:-}" ]; then
+    echo "bench: kept $work" >&2
+  else
+    # A program's last files may land while the folder goes: twice.
+    rm -rf "$work" 2>/dev/null || { sleep 1; rm -rf "$work"; }
+  fi
 }
 trap bench_cleanup EXIT
 cd "$work"
@@ -60,14 +68,28 @@ wait_until() {
 }
 
 # timed NAME CMD...: runs CMD in the background under /usr/bin/time (peak
-# RSS in kB to NAME.rss), stdin from $timed_input (default /dev/null),
+# RSS in kB, user and system CPU seconds to NAME.rss), stdin from $timed_input (default /dev/null),
 # stdout to NAME.out, stderr to NAME.err; the pid in $timed_pid.
 timed() {
   local name=$1 input=${timed_input:-/dev/null}; shift
   now_ms >"$name.start"
-  /usr/bin/time -f %M -o "$name.rss" "$@" <"$input" >"$name.out" 2>"$name.err" &
+  /usr/bin/time -f '%M %U %S' -o "$name.rss" "$@" <"$input" >"$name.out" 2>"$name.err" &
   timed_pid=$!
   bench_pids+=("$timed_pid")
+}
+
+# wait_or_stop SECONDS PID...: waits for these timed programs to exit,
+# and stops (SIGTERM) those still running after SECONDS; fails if any of
+# those that exited on their own failed.
+wait_or_stop() {
+  local limit=$1 pid failed=0; shift
+  local deadline=$(( $(date +%s) + limit ))
+  for pid in "$@"; do
+    while kill -0 "$pid" 2>/dev/null && [ "$(date +%s)" -lt "$deadline" ]; do sleep 0.2; done
+    kill -0 "$pid" 2>/dev/null && stop_timed TERM "$pid"
+  done
+  for pid in "$@"; do wait "$pid" 2>/dev/null || failed=$((failed + 1)); done
+  return "$failed"
 }
 
 # start_nginx DIR: Debian's nginx as a foreground single process with its
@@ -256,7 +278,12 @@ median() { sort -n | awk '{ d[NR] = $1 } END { print d[int((NR + 1) / 2)] }'; }
 
 # max_rss_mb FILE...: the largest peak RSS of these programs, in MB.
 max_rss_mb() {
-  cat "$@" 2>/dev/null | grep -E '^[0-9]+$' | sort -n | tail -1 | awk '{ printf "%.1f", $1 / 1024 }'
+  cat "$@" 2>/dev/null | grep -E '^[0-9]+ ' | sort -n | tail -1 | awk '{ printf "%.1f", $1 / 1024 }'
+}
+
+# mean_cpu_s FILE...: the mean CPU time (user + system, s) of these programs.
+mean_cpu_s() {
+  cat "$@" 2>/dev/null | grep -E '^[0-9]+ ' | awk '{ s += $2 + $3; n++ } END { printf "%.1f", n ? s / n : 0 }'
 }
 
 # stream_bytes: the bytes of every segment the creator made.
@@ -276,7 +303,7 @@ check_stream() {
 }
 
 # The columns of a results table (live.tsv, throttled.tsv, churn.tsv).
-table_header="bench	viewers	kind	load	stream_bytes	segments	upload_bytes	upload_x	peer_share	delay_median_ms	delay_p99_ms	delay_max_ms	stalls	longest_stall_ms	viewers_complete	rss_server_mb	rss_viewer_mb"
+table_header="bench	viewers	kind	load	stream_bytes	segments	upload_bytes	upload_x	peer_share	delay_median_ms	delay_p99_ms	delay_max_ms	stalls	longest_stall_ms	viewers_complete	rss_server_mb	rss_viewer_mb	cpu_server_s	cpu_viewer_s"
 
 # report_row BENCH N KIND LOAD NAME...: one results line for the viewers
 # NAME... (peer-fetch ones when KIND starts with swarm, curl ones
@@ -286,7 +313,7 @@ table_header="bench	viewers	kind	load	stream_bytes	segments	upload_bytes	upload_
 # timelines are added to $timelines.
 report_row() {
   local bench=$1 n=$2 kind=$3 load=$4; shift 4
-  local name stream segs up share=0.0 complete=0 server_rss
+  local name stream segs up share=0.0 complete=0 server_rss server_cpu
   stream=$(stream_bytes)
   segs=$(wc -l <closed.tsv)
   if [[ $kind == swarm* ]]; then
@@ -296,17 +323,20 @@ report_row() {
       (map(.origin_bytes) | add // 0) as $o | if $p + $o > 0 then $p * 100 / ($p + $o) else 0 end' \
       $(printf '%s.json ' "$@") | xargs printf %.1f)
     server_rss=$(max_rss_mb creator.rss)
+    server_cpu=$(mean_cpu_s creator.rss)
   else
     up=$(awk '{ s += $1 } END { print s + 0 }' nginx.log)
     server_rss=$(max_rss_mb nginx.rss)
+    server_cpu=$(mean_cpu_s nginx.rss)
   fi
   timeline "$@" >"$kind.timeline"
   awk -v kind="$kind" '{ print kind, $0 }' "$kind.timeline" | sed 's/ /\t/g' >>"$timelines"
   for name in "$@"; do [ "$(check_stream "$name")" = ok ] && complete=$((complete + 1)); done
-  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$bench" "$n" "$kind" "$load" \
+  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$bench" "$n" "$kind" "$load" \
     "$stream" "$segs" "$up" "$(awk -v u="$up" -v s="$stream" 'BEGIN { printf "%.2f", u / s }')" \
     "$share" "$(summary "$kind.timeline" | awk '{ OFS = "\t"; print $1, $2, $3, $4, $5 }')" \
-    "$complete/$#" "$server_rss" "$(max_rss_mb $(printf '%s.rss ' "$@"))"
+    "$complete/$#" "$server_rss" "$(max_rss_mb $(printf '%s.rss ' "$@"))" \
+    "$server_cpu" "$(mean_cpu_s $(printf '%s.rss ' "$@"))"
 }
 
 # start_vod_origin MINUTES KBITS: a prepared video of MINUTES of test
