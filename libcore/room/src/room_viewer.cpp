@@ -17,6 +17,7 @@
 #include "hlswarm/net/room_channel.hpp"
 #include "hlswarm/net/transfer_stats.hpp"
 #include "hlswarm/room/room_members.hpp"
+#include "hlswarm/room/viewer_policy.hpp"
 #include "hlswarm/store/store.hpp"
 
 namespace hlswarm {
@@ -31,19 +32,7 @@ milliseconds left_until(Clock::time_point deadline) {
                   std::chrono::duration_cast<milliseconds>(deadline - Clock::now()));
 }
 
-/// How long a deadline the next segment's pieces get: the player needs it
-/// now, so every piece is time-critical; later segments get the ordinary
-/// picker (rarest first), which spreads pieces over the swarm.
-constexpr milliseconds next_segment_deadline{500};
-/// Torrents of segments already handed over stay seeded for this many
-/// segments (others fetch them a little behind us), then the store keeps
-/// them for peer-seed.
-constexpr std::size_t segments_kept_seeding = 32;
-/// Waiting for a record: ask the members again this often.
-constexpr milliseconds want_interval{2000};
-/// Nothing new on the channel for this many segment durations: read the
-/// room head on the DHT once (the slow fallback).
-constexpr int head_fallback_segments = 3;
+using namespace viewer_policy;
 
 /// A segment being fetched.
 struct Fetch {
@@ -54,16 +43,6 @@ struct Fetch {
   Clock::time_point progressed{};
   bool origin_connected = false;
 };
-
-/// For each segment, the origin_first_fetchers members (this node
-/// included) whose SHA-256(infohash, listen endpoint) is lowest fetch it
-/// from the origin at once; every member ranks the same way from the
-/// member list, with no message exchanged. The others add the origin only
-/// when no member has sent them anything for origin_wait. So the first
-/// viewers of a segment fetch it from the origin and the rest from them,
-/// and the origin uploads each segment a little more than once.
-constexpr std::size_t origin_first_fetchers = 2;
-constexpr milliseconds origin_wait{300};
 
 } // namespace
 
@@ -355,14 +334,10 @@ struct RoomViewer::Impl {
   /// Whether this node is among the first fetchers of `record`'s segment
   /// (see origin_first_fetchers), given the other members.
   bool fetches_first(const SignedRecord &record, const std::vector<HostPort> &others) const {
-    auto rank = [&](const std::string &endpoint) {
-      return sha256(record.fields.info_dict + endpoint);
-    };
-    auto mine = rank(self);
-    std::size_t before = 0;
+    std::vector<std::string> endpoints;
     for (const auto &peer : others)
-      before += rank(peer.to_string()) < mine ? 1 : 0;
-    return before < origin_first_fetchers;
+      endpoints.push_back(peer.to_string());
+    return fetches_from_origin_first(record.fields.info_dict, self, endpoints);
   }
 
   /// Starts fetches for the records in [next, next + read_ahead].

@@ -10,6 +10,7 @@
 
 #include "hlswarm/base/error.hpp"
 #include "hlswarm/net/network_options.hpp"
+#include "hlswarm/room/viewer_policy.hpp"
 
 namespace hlswarm {
 
@@ -26,7 +27,7 @@ struct PeerFetchOptions {
   int behind = 1;
   std::optional<std::string> from; ///< --from TIME
   std::optional<std::string> to;   ///< --to TIME
-  int max_peers = 8;
+  int max_peers = viewer_policy::default_max_peers;
   std::chrono::milliseconds give_up = std::chrono::seconds(30);
   std::chrono::milliseconds timeout = std::chrono::seconds(30);
   std::chrono::milliseconds linger{0};

@@ -22,6 +22,7 @@
 #include "hlswarm/chain/room.hpp"
 #include "hlswarm/net/node.hpp"
 #include "hlswarm/room/room_head.hpp"
+#include "hlswarm/room/viewer_policy.hpp"
 
 namespace hlswarm {
 
@@ -39,7 +40,7 @@ struct ViewOptions {
   /// Live rooms: start this many segments before the newest one.
   int behind = 1;
   /// Peers a segment is fetched from at once.
-  int max_peers = 8;
+  int max_peers = viewer_policy::default_max_peers;
   /// Segments fetched ahead of the one being handed over.
   int read_ahead = 3;
   /// No progress on the next segment (or no next record) for this long:

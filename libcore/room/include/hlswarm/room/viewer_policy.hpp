@@ -1,0 +1,52 @@
+// The viewer's policy: how many peers a segment is fetched from, when the
+// origin is asked, how long a segment waits before the DHT is read, what
+// stays seeded. One place for these numbers and decisions, read by the
+// viewer (room_viewer.cpp) and by anything that models it (the simulation
+// in sim/), so a model cannot drift from the program.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace hlswarm::viewer_policy {
+
+/// At most this many peers feed one segment at once (peer-fetch --max-peers).
+inline constexpr int default_max_peers = 8;
+
+/// How long a deadline the next segment's pieces get: the player needs it
+/// now, so every piece is time-critical; later segments get the ordinary
+/// picker (rarest first), which spreads pieces over the swarm.
+inline constexpr std::chrono::milliseconds next_segment_deadline{500};
+
+/// Torrents of segments already handed over stay seeded for this many
+/// segments (others fetch them a little behind us), then the store keeps
+/// them for peer-seed.
+inline constexpr std::size_t segments_kept_seeding = 32;
+
+/// Waiting for a record: ask the members again this often.
+inline constexpr std::chrono::milliseconds want_interval{2000};
+
+/// Nothing new on the channel for this many segment durations: read the
+/// room head on the DHT once (the slow fallback).
+inline constexpr int head_fallback_segments = 3;
+
+/// For each segment, the origin_first_fetchers members (this node
+/// included) whose SHA-256(info dict, listen endpoint) is lowest fetch it
+/// from the origin at once; every member ranks the same way from the
+/// member list, with no message exchanged. The others add the origin only
+/// when no member has sent them anything for origin_wait. So the first
+/// viewers of a segment fetch it from the origin and the rest from them,
+/// and the origin uploads each segment a little more than once.
+inline constexpr std::size_t origin_first_fetchers = 2;
+inline constexpr std::chrono::milliseconds origin_wait{300};
+
+/// Whether the member listening at `self` is among the first fetchers of
+/// the segment whose info dict is `info_dict`, given the other members'
+/// endpoints ("ip:port").
+bool fetches_from_origin_first(std::string_view info_dict, const std::string &self,
+                               const std::vector<std::string> &others);
+
+} // namespace hlswarm::viewer_policy
