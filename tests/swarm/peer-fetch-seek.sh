@@ -1,6 +1,7 @@
 # Seek: 0:30-0:45 of a 2-minute prepared video (8 s segments) starts at the
 # segment holding 0:30, ends with the one holding 0:45's last instant
-# before, byte for byte, and fetches a small part of the whole video.
+# before, byte for byte, and fetches a small part of the whole video. The
+# room head comes in the origin hint's handshake: no DHT lookup at all.
 source "$HLSWARM_TESTS/swarm/lib.sh"
 cd "$T"
 
@@ -32,6 +33,7 @@ finish viewer
 cmp clip-expected.ts clip.ts || fail "the clip is not the covering segments $(cut -d' ' -f1 covering | xargs)"
 expect_eq "$(jq -c '[.segments[].seq]' v.json)" "$(cut -d' ' -f1 covering | jq -sc .)" \
   "segments written"
+expect_eq "$(jq .dht.item_lookups v.json)" 0 "room head lookups on the DHT"
 downloaded=$(jq .downloaded_bytes v.json)
 note "downloaded $downloaded of $whole_bytes bytes"
 [ "$downloaded" -gt 0 ] && [ "$((downloaded * 100))" -lt "$((whole_bytes * 40))" ] ||

@@ -85,6 +85,33 @@ TEST(RoomChannel, AnswersAWantForRecordsItMissed) {
   EXPECT_EQ(channel_b->counters().wants_sent, 1);
 }
 
+TEST(RoomChannel, HandsTheRoomHeadOnWithoutTheDht) {
+  // A is alone on its DHT: B and C have no DHT node to ask, only the channel.
+  Node a(loopback_node("127.0.0.97:0")), b(loopback_node("127.0.0.98:0"));
+  auto first = a.put_item(creator(), "room", "d1:ai1ee", milliseconds(0));
+  auto channel_a = a.join_room(test_room()); // joined after the put
+  auto channel_b = b.join_room(test_room());
+  channel_b->connect({where(a)});
+  ASSERT_TRUE(channel_b->wait_for_head(seconds(10)));
+  EXPECT_EQ(channel_b->head()->seq, first.seq);
+  EXPECT_EQ(channel_b->head()->value, "d1:ai1ee");
+
+  Node c(loopback_node("127.0.0.99:0"));
+  auto channel_c = c.join_room(test_room());
+  channel_c->connect({where(b)}); // C knows only B
+  ASSERT_TRUE(channel_c->wait_for_head(seconds(10)));
+  EXPECT_EQ(channel_c->head()->seq, first.seq);
+
+  // A newer head (joined before the put now) reaches both, hop by hop.
+  auto second = a.put_item(creator(), "room", "d1:ai2ee", milliseconds(0));
+  ASSERT_TRUE(channel_c->wait_for_head(seconds(10), first.seq));
+  EXPECT_EQ(channel_c->head()->seq, second.seq);
+  EXPECT_EQ(channel_c->head()->value, "d1:ai2ee");
+  EXPECT_EQ(channel_c->counters().rejected, 0);
+  // Another room's channel on the same node got nothing.
+  EXPECT_FALSE(a.join_room({creator().public_key(), "other"})->head());
+}
+
 TEST(RoomChannel, RefusesARecordOfAnotherRoom) {
   auto other = make_record(creator(), nullptr, false, "another room");
   Node a(loopback_node("127.0.0.96:0"));

@@ -293,6 +293,7 @@ PutResult Node::put_item(const Identity &identity, std::string salt,
     published.identity = identity;
     impl.published[slot] = published;
     impl.newest[slot] = published.item;
+    impl.share_head(published.item);
   }
   keep_own_item(impl, published.item);
 
@@ -341,6 +342,7 @@ void Node::keep_item(const MutableItem &item) {
     impl.newest[slot] = kept.item;
     impl.published[slot] = kept;
     keep_own_item(impl, kept.item);
+    impl.share_head(kept.item);
   }
   impl.start_put(kept, false);
 }
@@ -420,6 +422,7 @@ void Node::Impl::handle_item_alert(lt::alert *alert) {
       ItemCheck check = check_mutable_item(item, a->key, a->salt, newest_seq);
       if (check == ItemCheck::ok) {
         newest[slot] = item;
+        share_head(item);
         // An item kept for someone else gives way to their newer one.
         if (auto kept = published.find(slot);
             kept != published.end() && !kept->second.identity &&
@@ -468,6 +471,7 @@ void Node::Impl::handle_item_alert(lt::alert *alert) {
       it->second.item.seq = a->seq;
       it->second.item.signature = a->signature;
       newest[slot] = it->second.item;
+      share_head(it->second.item);
     }
     // Normal for a private swarm's first node (nobody else yet; its own
     // storage serves the item), a problem for anyone else.

@@ -227,6 +227,10 @@ struct Node::Impl {
   void run_pump();
   void handle(lt::alert *alert); // mutex held
   void handle_item_alert(lt::alert *alert);
+  /// Hands a checked head item (under a room's creator key and name) to
+  /// that room's channel, if this node joined it (room_channel.cpp).
+  /// Called with `mutex` held.
+  void share_head(const MutableItem &item);
   void handle_torrent_alert(lt::alert *alert);
   void periodic(Clock::time_point now);
   void republish(); // mutex held

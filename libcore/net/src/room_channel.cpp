@@ -76,6 +76,43 @@ std::string want_message(std::int64_t from, std::int64_t to) {
       {"from", from}, {"t", "want"}, {"to", to}, {"v", room_protocol_version}});
 }
 
+/// A head item as members hand it on: the bencoded dictionary of its
+/// seq, signature and value (the key and salt follow from the room).
+std::string encode_head(const MutableItem &item) {
+  return bencode::encode(bencode::Dict{
+      {"seq", item.seq},
+      {"sig", std::string(item.signature.begin(), item.signature.end())},
+      {"val", item.value}});
+}
+
+/// encode_head's bytes as the item of `room`'s head; throws Error(data) for
+/// a malformed one (the signature is checked by the caller).
+MutableItem decode_head(std::string_view bytes, const Room &room, std::string_view who) {
+  auto value = bencode::decode(bytes, who, {max_room_message_bytes, 1, 4});
+  const auto &dict = value.dict(who);
+  auto field = [&](std::string_view key) -> const bencode::Value & {
+    auto it = dict.find(key);
+    if (it == dict.end())
+      throw Error(Exit::data, who, fmt::format("a head without \"{}\"", key));
+    return it->second;
+  };
+  MutableItem item;
+  item.key = room.creator;
+  item.salt = room.name;
+  item.seq = field("seq").integer("seq");
+  const std::string &signature = field("sig").string("sig");
+  if (signature.size() != item.signature.size())
+    throw Error(Exit::data, who, "a head whose signature is not 64 bytes");
+  std::copy(signature.begin(), signature.end(), item.signature.begin());
+  item.value = field("val").string("val");
+  return item;
+}
+
+std::string head_message(const MutableItem &item) {
+  return bencode::encode(
+      bencode::Dict{{"h", encode_head(item)}, {"t", "head"}, {"v", room_protocol_version}});
+}
+
 std::string audit_message(std::int64_t id, const std::string &infohash,
                           std::int64_t block) {
   return bencode::encode(bencode::Dict{{"b", block},
@@ -204,6 +241,18 @@ public:
     });
   }
 
+  std::optional<MutableItem> head() const override {
+    std::lock_guard lock(mutex_);
+    return head_;
+  }
+
+  bool wait_for_head(std::chrono::milliseconds timeout,
+                     std::int64_t newer_than) const override {
+    std::unique_lock lock(mutex_);
+    return changed_.wait_for(lock, timeout,
+                             [&] { return head_ && head_->seq > newer_than; });
+  }
+
   std::vector<HostPort> members() const override {
     std::lock_guard lock(mutex_);
     std::vector<HostPort> result;
@@ -243,7 +292,44 @@ public:
     torrent_ = std::move(handle);
   }
 
+  /// A head this node has checked (put, kept or read from the DHT): kept
+  /// and handed on to the members if newer than the one held.
+  void offer_head(const MutableItem &item) {
+    if (!keep_head(item))
+      return;
+    auto self = shared_from_this();
+    post_to_network([self, message = head_message(item)] { self->send_to_all(message, nullptr); });
+  }
+
   // ---- the network thread
+
+  /// The head's bytes (encode_head), for the handshake ("" if none).
+  std::string head_bytes() const {
+    std::lock_guard lock(mutex_);
+    return head_ ? encode_head(*head_) : std::string();
+  }
+
+  /// A head from a peer: checked, kept and passed on if newer. False for
+  /// one that fails its checks (the peer is dropped).
+  bool receive_head(std::string_view bytes, RoomPeer *from, std::string_view who) {
+    MutableItem item;
+    try {
+      item = decode_head(bytes, room_, who);
+    } catch (const Error &e) {
+      diag::warningf("room channel: {}", e.what());
+      count_rejected();
+      return false;
+    }
+    if (auto check = check_mutable_item(item, room_.creator, room_.name, -1);
+        check != ItemCheck::ok) {
+      diag::warningf("room channel: {}: a room head: {}", who, describe(check));
+      count_rejected();
+      return false;
+    }
+    if (keep_head(item))
+      send_to_all(head_message(item), from);
+    return true;
+  }
 
   /// The newest record's bytes, for the handshake ("" if none).
   std::string newest_bytes() const {
@@ -346,6 +432,16 @@ public:
 private:
   enum class Kept { duplicate, older, newest };
 
+  /// Keeps `item` (checked) if it is newer than the head held.
+  bool keep_head(const MutableItem &item) {
+    std::lock_guard lock(mutex_);
+    if (head_ && head_->seq >= item.seq)
+      return false;
+    head_ = item;
+    changed_.notify_all();
+    return true;
+  }
+
   Kept keep(const SignedRecord &record) {
     std::lock_guard lock(mutex_);
     std::int64_t seq = record.fields.seq;
@@ -380,6 +476,7 @@ private:
   mutable std::mutex mutex_;
   mutable std::condition_variable changed_;
   std::map<std::int64_t, SignedRecord> records_;
+  std::optional<MutableItem> head_; ///< the room's head item, checked
   std::map<std::int64_t, std::int64_t> known_ms_; ///< by seq, Unix ms
   std::map<RoomPeer *, std::optional<HostPort>> members_;
   /// Audits waiting for their answer, by id.
@@ -411,6 +508,8 @@ public:
     handshake["m"][std::string(room_extension_name)] = local_message_id;
     if (auto newest = channel_->newest_bytes(); !newest.empty())
       handshake["hlswarm_rec"] = newest;
+    if (auto head = channel_->head_bytes(); !head.empty())
+      handshake["hlswarm_head"] = head;
   }
 
   bool on_extension_handshake(const lt::bdecode_node &handshake) override {
@@ -434,6 +533,9 @@ public:
     if (auto newest = handshake.dict_find_string("hlswarm_rec"))
       take_record(std::string_view(newest.string_ptr(),
                                    static_cast<std::size_t>(newest.string_length())));
+    if (auto head = handshake.dict_find_string("hlswarm_head"))
+      take_head(std::string_view(head.string_ptr(),
+                                 static_cast<std::size_t>(head.string_length())));
     return true;
   }
 
@@ -500,6 +602,8 @@ private:
                                                   body.size(), type));
       if (type == "rec") {
         take_record(field("r").string("r"));
+      } else if (type == "head") {
+        take_head(field("h").string("h"));
       } else if (type == "want") {
         answer_want(field("from").integer("from"), field("to").integer("to"));
       } else if (type == "audit") {
@@ -523,6 +627,11 @@ private:
   void take_record(std::string_view bytes) {
     if (channel_->receive(bytes, this, who_) == ChannelState::Received::rejected)
       drop("a record that fails its checks");
+  }
+
+  void take_head(std::string_view bytes) {
+    if (!channel_->receive_head(bytes, this, who_))
+      drop("a room head that fails its checks");
   }
 
   void answer_want(std::int64_t from, std::int64_t to) {
@@ -733,6 +842,12 @@ room_channel_extension() {
   };
 }
 
+void Node::Impl::share_head(const MutableItem &item) {
+  auto it = rooms.find(public_key_hex(item.key) + "/" + item.salt);
+  if (it != rooms.end())
+    std::static_pointer_cast<ChannelState>(it->second->channel)->offer_head(item);
+}
+
 std::shared_ptr<RoomChannel> Node::join_room(const Room &room) {
   auto &impl = *impl_;
   std::string key = public_key_hex(room.creator) + "/" + room.name;
@@ -748,6 +863,8 @@ std::shared_ptr<RoomChannel> Node::join_room(const Room &room) {
   {
     std::lock_guard lock(impl.mutex);
     impl.rooms[key] = tag;
+    if (auto it = impl.newest.find(item_slot(room.creator, room.name)); it != impl.newest.end())
+      channel->offer_head(it->second);
   }
   // Every member makes the same file, so the torrent is complete on every
   // node and its infohash follows from the room.

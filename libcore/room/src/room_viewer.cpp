@@ -123,12 +123,17 @@ struct RoomViewer::Impl {
 
   // ---- finding the room
 
-  /// Reads the head until one names a record, or says the room is live
-  /// (its first record then comes on the channel): the way in. Lookups
-  /// back off from a quarter of a second to four seconds.
+  /// Finds the head until one names a record, or says the room is live
+  /// (its first record then comes on the channel): the way in. A member
+  /// hands the head on in its handshake, so with origin hints it comes
+  /// from them first; otherwise from the DHT, whose lookups back off from
+  /// a quarter of a second to four seconds.
   RoomHead find_head() {
     const auto deadline = Clock::now() + options.find_timeout;
     std::optional<std::string> invalid;
+    std::int64_t tried_seq = -1; ///< the channel's head last decoded
+    if (!hints.empty())
+      channel->wait_for_head(std::min(head_from_members_wait, left_until(deadline)));
     milliseconds pause{250};
     while (!stop_requested()) {
       if (Clock::now() >= deadline) {
@@ -139,10 +144,14 @@ struct RoomViewer::Impl {
                     fmt::format("room not found within {:g} s",
                                 options.find_timeout.count() / 1000.0));
       }
-      auto item = node.get_item(uri.room.creator, uri.room.name,
-                                std::min(left_until(deadline), milliseconds(3000)));
-      last_head_read = Clock::now();
+      std::optional<MutableItem> item = channel->head();
+      if (!item || item->seq == tried_seq) {
+        item = node.get_item(uri.room.creator, uri.room.name,
+                             std::min(left_until(deadline), milliseconds(3000)));
+        last_head_read = Clock::now();
+      }
       if (item) {
+        tried_seq = item->seq;
         try {
           RoomHead head = decode_room_head(item->value, uri.room, "room head");
           if (head.seq || head.state == RoomState::live)

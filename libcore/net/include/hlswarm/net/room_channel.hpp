@@ -23,6 +23,7 @@
 #include "hlswarm/base/merkle.hpp"
 #include "hlswarm/chain/record.hpp"
 #include "hlswarm/chain/room.hpp"
+#include "hlswarm/net/dht_item.hpp"
 #include "hlswarm/net/host_port.hpp"
 
 namespace hlswarm {
@@ -99,6 +100,17 @@ public:
   /// Asks the members for records [from, to] (at most
   /// max_records_per_want): they send the ones they have.
   virtual void request(std::int64_t from, std::int64_t to) = 0;
+
+  /// The room's head item (BEP 44, under the creator's key and the room's
+  /// name) as this node knows it: put or kept here, read from the DHT, or
+  /// from a member, signature checked. Members hand it on to each other
+  /// (hlswarm(7), ROOM CHANNEL), so a viewer that reaches one member finds
+  /// the room without the DHT.
+  virtual std::optional<MutableItem> head() const = 0;
+  /// Waits until a head with a seq above `newer_than` is known (true) or
+  /// `timeout` passes (false).
+  virtual bool wait_for_head(std::chrono::milliseconds timeout,
+                             std::int64_t newer_than = -1) const = 0;
 
   /// Where the members listen (from their extension handshakes): the
   /// peers to fetch segments from.

@@ -23,11 +23,16 @@ inline constexpr std::chrono::milliseconds next_segment_deadline{500};
 
 /// Torrents of segments already handed over stay seeded for this many
 /// segments (others fetch them a little behind us), then the store keeps
-/// them for peer-seed.
+/// them: peer-seed serves them, and so does peer-fetch while it lingers.
 inline constexpr std::size_t segments_kept_seeding = 32;
 
 /// Waiting for a record: ask the members again this often.
 inline constexpr std::chrono::milliseconds want_interval{2000};
+
+/// Joining with origin hints: a member's extension handshake carries the
+/// room's head, in a round trip or two; it is waited for this long before
+/// the (slower) DHT lookup.
+inline constexpr std::chrono::milliseconds head_from_members_wait{1000};
 
 /// Nothing new on the channel for this many segment durations: read the
 /// room head on the DHT once (the slow fallback).
