@@ -154,6 +154,39 @@ TEST(Node, SettlesADownloadOnlyWhenItsFileHashesToTheRoot) {
   EXPECT_TRUE(settled == bytes) << "the settled file differs from the seeder's";
 }
 
+TEST(Node, ASharedTorrentMovesOntoTheSeedsFileAndOutlivesTheDownloadsFile) {
+  // peer-seed: a viewer's download and a room server's seed of the same
+  // segment share one torrent; the viewer's fetch folder is deleted when it
+  // is done, and the seed must go on serving from the store's file.
+  using namespace std::chrono_literals;
+  test::TempFolder dir;
+  std::string bytes;
+  for (int i = 0; i < 200000; ++i)
+    bytes.push_back(static_cast<char>(i * 13 + i / 777));
+  auto write = [&](const std::filesystem::path &file) {
+    std::filesystem::create_directories(file.parent_path());
+    std::ofstream(file, std::ios::binary) << bytes;
+  };
+  write(dir / "origin.ts");
+  write(dir / "store" / "seg.ts");
+  std::string info = make_v2_info_dict(dir / "origin.ts");
+
+  auto origin = std::make_unique<Node>(loopback_node("127.0.0.108:0"));
+  std::string infohash = origin->seed(dir / "origin.ts", info);
+  Node distributor(loopback_node("127.0.0.109:0"));
+  distributor.download(info, dir / "fetching" / "seg.ts", origin->listen_endpoints());
+  ASSERT_TRUE(distributor.wait_complete(infohash, 20s));
+  distributor.seed(dir / "store" / "seg.ts", info);
+  EXPECT_EQ(distributor.progress(infohash)->file, std::filesystem::absolute(dir / "store" / "seg.ts"));
+  distributor.remove(infohash); // the viewer is done
+  std::filesystem::remove_all(dir / "fetching");
+  origin.reset();
+
+  Node viewer(loopback_node("127.0.0.110:0"));
+  viewer.download(info, dir / "viewer.ts", distributor.listen_endpoints());
+  EXPECT_TRUE(viewer.wait_complete(infohash, 20s)) << "the distributor did not serve";
+}
+
 TEST(Node, KeepsAnItemOfSomeoneElseAfterItsPublisherLeft) {
   using namespace std::chrono_literals;
   Identity identity = Identity::generate();

@@ -200,10 +200,26 @@ std::string Node::Impl::seed_file(const std::filesystem::path &file,
   }
   auto &impl = *this;
   std::string infohash = to_hex(info->info_hashes().v2.to_string());
+  lt::torrent_handle replaced;
   {
     std::lock_guard lock(impl.mutex);
-    if (impl.share_existing(infohash))
-      return infohash;
+    if (auto it = impl.torrents.find(infohash); it != impl.torrents.end()) {
+      // Shared. A torrent added by a download (or an earlier seed) of
+      // another file lives on that file, which its owner may delete (a
+      // viewer's fetch folder) while this seed still serves: the torrent
+      // moves onto this seed's file, which is whole.
+      if (it->second.file.empty() || it->second.file == absolute_path(file)) {
+        it->second.users += 1;
+        return infohash;
+      }
+      replaced = it->second.handle;
+      it->second.users += 1;
+      it->second.handle = {};
+      it->second.complete = it->second.finished = it->second.checked = false;
+      it->second.error.clear();
+      it->second.file = absolute_path(file);
+      impl.transfer.torrent(infohash).seeding = true;
+    }
     auto &state = impl.torrents[infohash];
     state.piece_length = info->piece_length();
     state.total_size = content_size(*info);
@@ -214,6 +230,13 @@ std::string Node::Impl::seed_file(const std::filesystem::path &file,
     record.size = static_cast<std::uint64_t>(content_size(*info));
     if (record.added_ms == 0)
       record.added_ms = unix_time_ms();
+  }
+  if (replaced.is_valid()) {
+    // In order on the network thread: the old torrent is out of the
+    // session before the new one is added.
+    std::lock_guard held_lock(impl.held_files->mutex);
+    impl.held_files->files.erase(infohash);
+    impl.session->remove_torrent(replaced);
   }
   lt::error_code ec;
   auto params = torrent_params(info, file);
@@ -336,6 +359,7 @@ std::optional<DownloadProgress> Node::progress(const std::string &infohash) cons
   progress.size = static_cast<std::uint64_t>(it->second.total_size);
   progress.complete = it->second.complete;
   progress.error = it->second.error;
+  progress.file = it->second.file;
   if (const auto *record = impl_->transfer.find(infohash)) {
     progress.verified_bytes = record->downloaded_bytes;
     for (const auto &[ip, peer] : record->peers)
@@ -551,6 +575,12 @@ void Node::Impl::handle_torrent_alert(lt::alert *alert) {
   if (infohash.empty() || it == torrents.end())
     return;
   TorrentState &state = it->second;
+  // A torrent removed and added again (RoomServer::reseed: from the store's
+  // file instead of a fetch's) has the same infohash: the removed one's
+  // last alerts, such as a file error once its folder is gone, are not the
+  // new one's. (Before add_torrent returns, the handle is not set yet.)
+  if (state.handle.is_valid() && state.handle != torrent_alert->handle)
+    return;
 
   // Block alerts carry the peer, so bytes are counted per peer exactly; a
   // block is 16 KiB but the torrent's last one may be shorter.

@@ -569,6 +569,10 @@ ViewEnd RoomViewer::view(const ViewEvents &events) {
     if (progress->complete) {
       Fetch done = std::move(fetch->second);
       impl.fetches.erase(fetch);
+      // A segment this node also seeds (another room of the store holds the
+      // same bytes) is on the seed's file, not ours.
+      if (!progress->file.empty())
+        done.file = progress->file;
       if (prelude < 0)
         impl.check_link(done.record);
       impl.check_init(done.record);

@@ -118,6 +118,10 @@ struct DownloadProgress {
   std::string error;                ///< set when the torrent failed
   /// Verified bytes by the peer IP address that sent them.
   std::map<std::string, std::uint64_t> from_peers;
+  /// Where the torrent's bytes are: the file given to download(), or the
+  /// file of a seed of the same torrent on this node (seed() moves a shared
+  /// torrent onto the seed's file, which is whole and lasts).
+  std::filesystem::path file;
 };
 
 /// One libtorrent session with its alert thread. All member functions are
