@@ -20,6 +20,7 @@
 #include <thread>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "hlswarm/base/diag.hpp"
 #include "hlswarm/base/fsutil.hpp"
@@ -301,8 +302,12 @@ public:
   Exit run() {
     unpin_rooms();
     serve_new_rooms();
-    diag::notef("serving {} rooms ({} segments) from {}", servers_.size(),
-                segments_served(), options_.store.string());
+    std::vector<std::string> reachable;
+    for (const auto &endpoint : reachable_endpoints(node_))
+      reachable.push_back(endpoint.to_string());
+    // Where viewers reach this node: what a URI's x.pe hint names.
+    diag::notef("serving {} rooms ({} segments) from {}, listening on {}", servers_.size(),
+                segments_served(), options_.store.string(), fmt::join(reachable, " "));
     for (const auto &uri : options_.pin)
       queue_pin(parse_room_uri(uri, Exit::usage), "--pin");
     const std::size_t imported = import_folders();
