@@ -14,7 +14,9 @@
 #include "hlswarm/net/node.hpp"
 #include "hlswarm/net/transfer_stats.hpp"
 #include "hlswarm/room/hls_gateway.hpp"
+#include "hlswarm/room/room_server.hpp"
 #include "hlswarm/room/room_viewer.hpp"
+#include "hlswarm/store/store.hpp"
 
 namespace hlswarm {
 
@@ -159,6 +161,31 @@ private:
   std::uint64_t last_up_ = 0;
 };
 
+/// A lingering viewer serves every segment of the room the store holds,
+/// not only the last few its fetches still seed: the latecomers it waits
+/// for start at the beginning of a prepared video. Nothing (with a note)
+/// when the store cannot serve it.
+class LingeringServer {
+public:
+  LingeringServer(Node &node, const std::filesystem::path &folder, const Room &room) {
+    try {
+      store_.emplace(folder);
+      auto info = store_->find_room(public_key_hex(room.creator), room.name);
+      if (!info)
+        return;
+      server_.emplace(node, *store_, room, *info, nullptr);
+      server_->serve_stored();
+    } catch (const Error &e) {
+      diag::warningf("serving only the last segments fetched: {}", e.what());
+      server_.reset();
+    }
+  }
+
+private:
+  std::optional<Store> store_;
+  std::optional<RoomServer> server_;
+};
+
 } // namespace
 
 Exit peer_fetch(const PeerFetchOptions &options) {
@@ -239,6 +266,7 @@ Exit peer_fetch(const PeerFetchOptions &options) {
                 total ? peer_bytes * 100 / total : 0);
     if (result == Exit::ok && options.linger.count() > 0) {
       diag::notef("serving for {:g} s more", options.linger.count() / 1000.0);
+      LingeringServer server(node, options.store, uri.room);
       if (wait_for_another_stop(stop_count(), options.linger))
         result = Exit::interrupted;
     } else if (result == Exit::ok && gateway) {
