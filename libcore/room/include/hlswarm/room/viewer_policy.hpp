@@ -44,8 +44,13 @@ inline constexpr int head_fallback_segments = 3;
 /// member list, with no message exchanged. The others add the origin only
 /// when no member has sent them anything for origin_wait. So the first
 /// viewers of a segment fetch it from the origin and the rest from them,
-/// and the origin uploads each segment a little more than once.
-inline constexpr std::size_t origin_first_fetchers = 2;
+/// and the origin uploads each segment a little more than once. One, not
+/// two: measured on loopback (bench-swarm-live, 80 s of 2 Mbit/s), two
+/// first fetchers made the origin send 1.33x the stream at 8 viewers and
+/// 2.06x at 16 (the two fetch the same pieces from it at once), one sent
+/// 1.07x and 1.50x, at the same delay at 8 viewers (median 320 against
+/// 340 ms, 99th percentile 783 against 760 ms).
+inline constexpr std::size_t origin_first_fetchers = 1;
 inline constexpr std::chrono::milliseconds origin_wait{300};
 
 /// Whether the member listening at `self` is among the first fetchers of
