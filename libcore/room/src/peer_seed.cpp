@@ -434,6 +434,9 @@ private:
     ImportEvents events;
     events.imported = [&](const ImportedVideo &video) {
       diag::progress_done();
+      // Served (seeded, head put) before it is announced: a script that
+      // hands the line's room to a viewer at once finds it.
+      serve_new_rooms();
       auto line = nlohmann::json::parse(imported_json_line(video));
       line["event"] = "imported";
       write_json_line(line);
@@ -442,7 +445,6 @@ private:
                   video.replaces ? fmt::format(", replacing {} (the file changed)",
                                                *video.replaces)
                                  : std::string());
-      serve_new_rooms();
       publish_own_channel();
     };
     events.skipped = [&](const std::filesystem::path &path, const Error &error) {
