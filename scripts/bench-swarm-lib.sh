@@ -99,9 +99,11 @@ wait_or_stop() {
 # request: body bytes sent, URI.
 start_nginx() {
   local root=$1 port here=$PWD
-  # A port nothing listens on (ss, from iproute2).
-  port=$((20000 + RANDOM % 20000))
-  while ss -Hltn "sport = :$port" | grep -q .; do port=$((20000 + RANDOM % 20000)); done
+  # A port nothing listens on (ss, from iproute2), below the kernel's
+  # ephemeral range (32768 up), where a client's socket could take it
+  # between the check and nginx's bind.
+  port=$((20000 + RANDOM % 12000))
+  while ss -Htan "sport = :$port" | grep -q .; do port=$((20000 + RANDOM % 12000)); done
   mkdir -p nginx/tmp
   cat >nginx/nginx.conf <<EOF
 daemon off;
