@@ -151,6 +151,8 @@ nlohmann::json summarize(const RunOptions &options, const RunResult &result) {
       {"slow_uplinks", by_uplink(options, result, true)},
       {"fast_uplinks", by_uplink(options, result, false)},
       {"peak_origin_connections", result.peak_origin_connections},
+      {"first_fetchers_per_segment",
+       rounded(static_cast<double>(result.first_fetchers) / std::max(1, result.segments), 1)},
       {"simulated_s", rounded(result.simulated_seconds, 1)},
       {"wall_s", rounded(result.wall_seconds, 1)},
   };

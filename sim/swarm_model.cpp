@@ -461,6 +461,8 @@ private:
       endpoints.push_back(node(peer).endpoint);
     torrent.origin_listed = fetches_from_origin_first("segment-" + std::to_string(seq),
                                                       self.endpoint, endpoints, origin_first_);
+    if (torrent.origin_listed)
+      ++result_.first_fetchers;
   }
 
   /// Connections, the origin after origin_wait, requests on idle connections.

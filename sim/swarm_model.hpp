@@ -74,7 +74,8 @@ struct RunResult {
   std::vector<Delivery> deliveries;
   std::vector<ViewerReport> viewers;
   int peak_origin_connections = 0; ///< segment torrents' connections to the creator, at once
-  int creator_channel_peers = 0;
+  /// Fetches that went to the origin at once (origin-first), all segments.
+  int first_fetchers = 0;
   double simulated_seconds = 0;
   double wall_seconds = 0;
 };
