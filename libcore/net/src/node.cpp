@@ -237,7 +237,7 @@ lt::settings_pack live_video_settings(const NodeOptions &options,
   // at once; the default (30 connection attempts per second) would spread a
   // burst of neighbours over seconds.
   s.set_int(lt::settings_pack::connection_speed, 200);
-  s.set_int(lt::settings_pack::connections_limit, 800);
+  s.set_int(lt::settings_pack::connections_limit, node_connections_limit);
 
   // Tit-for-tat makes a new peer wait for a rechoke round (15 s by default)
   // before it may download: longer than a segment lasts. Every interested

@@ -5,7 +5,8 @@
 namespace hlswarm::viewer_policy {
 
 bool fetches_from_origin_first(std::string_view info_dict, const std::string &self,
-                               const std::vector<std::string> &others) {
+                               const std::vector<std::string> &others,
+                               std::size_t fetchers) {
   auto rank = [&](const std::string &endpoint) {
     return sha256(std::string(info_dict) + endpoint);
   };
@@ -13,7 +14,7 @@ bool fetches_from_origin_first(std::string_view info_dict, const std::string &se
   std::size_t before = 0;
   for (const auto &peer : others)
     before += rank(peer) < mine ? 1 : 0;
-  return before < origin_first_fetchers;
+  return before < fetchers;
 }
 
 } // namespace hlswarm::viewer_policy

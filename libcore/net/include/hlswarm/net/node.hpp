@@ -32,6 +32,10 @@ namespace hlswarm {
 class RoomChannel;
 class NoticeBoard;
 
+/// A node keeps at most this many peer connections, over all its torrents
+/// (a room's channel and every segment's): libtorrent's connections_limit.
+inline constexpr int node_connections_limit = 800;
+
 /// How a Node is set up. Tools fill it from their command line.
 struct NodeOptions {
   /// Where to listen for peers and DHT traffic, "IP:PORT" (comma-separated

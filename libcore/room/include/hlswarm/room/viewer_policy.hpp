@@ -55,8 +55,10 @@ inline constexpr std::chrono::milliseconds origin_wait{300};
 
 /// Whether the member listening at `self` is among the first fetchers of
 /// the segment whose info dict is `info_dict`, given the other members'
-/// endpoints ("ip:port").
+/// endpoints ("ip:port"). `fetchers` other than origin_first_fetchers is
+/// for models that measure another count (sim/).
 bool fetches_from_origin_first(std::string_view info_dict, const std::string &self,
-                               const std::vector<std::string> &others);
+                               const std::vector<std::string> &others,
+                               std::size_t fetchers = origin_first_fetchers);
 
 } // namespace hlswarm::viewer_policy
