@@ -123,8 +123,10 @@ jq -e --arg ih "$infohash" --arg ip "$qbt_ip" --argjson size "$size" '
   [.torrents[] | select(.infohash == $ih) | .peers[] | select(.downloaded_bytes > 0)]
   | length == 1 and .[0].ip == $ip and .[0].downloaded_bytes == $size' viewer.json >/dev/null ||
   fail "seq 2's bytes by source: $(jq -c --arg ih "$infohash" '.torrents[] | select(.infohash == $ih)' viewer.json)"
-# ... and qBittorrent counts them as uploaded.
-qbt_torrent "$infohash" | jq -e --argjson size "$size" '.uploaded >= $size' >/dev/null ||
+# ... and qBittorrent counts them as uploaded. Its transfer counters are
+# refreshed on a timer, so the count may lag the viewer's finish a little.
+qbt_uploaded() { qbt_torrent "$1" | jq -e --argjson size "$2" '.uploaded >= $size' >/dev/null; }
+wait_for 10 qbt_uploaded "$infohash" "$size" ||
   fail "qBittorrent's upload: $(qbt_torrent "$infohash")"
 
 curl -fsS -X POST "$api/app/shutdown" >/dev/null
