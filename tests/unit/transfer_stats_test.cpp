@@ -21,7 +21,7 @@ TEST(TransferStats, CountsPerTorrentPerPeerAndInTotal) {
   EXPECT_EQ(aa->peers.at("127.0.0.3").downloaded_bytes, 100u);
 
   auto json = stats.to_json();
-  EXPECT_EQ(json["v"], 1);
+  EXPECT_EQ(json["v"], 2);
   EXPECT_EQ(json["uploaded_bytes"], 500);
   EXPECT_EQ(json["downloaded_bytes"], 16484);
   ASSERT_EQ(json["torrents"].size(), 2u);

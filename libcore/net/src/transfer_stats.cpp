@@ -66,7 +66,8 @@ nlohmann::json TransferStats::to_json() const {
                         {"complete_ms", t.complete_ms},
                         {"peers", std::move(peers)}});
   }
-  return {{"v", 1},
+  // 2: peer-fetch's segments carry origin_added_ms.
+  return {{"v", 2},
           {"uploaded_bytes", uploaded_},
           {"downloaded_bytes", downloaded_},
           {"torrents", std::move(torrents)}};
