@@ -90,6 +90,14 @@ void recheck_bad_copy(TorrentState &state, lt::torrent_handle &handle,
                  "again and fetching its bad pieces anew",
                  name);
   state.finished = false;
+  // The torrent forgets its peers: libtorrent 2.0.8's peer list counts its
+  // connect candidates as of when the torrent was finished (seeds were
+  // none) and recounts only when it tries to connect, which it does only
+  // with a candidate: a recheck that finds a bad piece could leave the
+  // torrent waiting forever for a seed it knew (2 of 15 runs of
+  // Node.SettlesADownloadOnlyWhenItsFileHashesToTheRoot on a busy
+  // machine). Peers given again are fresh candidates.
+  handle.clear_peers();
   handle.force_recheck();
 }
 

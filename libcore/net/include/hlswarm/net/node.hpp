@@ -263,8 +263,10 @@ public:
   /// reader of the file gets exactly the verified bytes, whatever
   /// libtorrent writes to its own copy later. False if the bytes do not
   /// hash to the root (the torrent then is incomplete again: libtorrent
-  /// checks its file and fetches the bad pieces anew; wait_complete
-  /// again) or the torrent is not complete. Error(io) if the copy fails.
+  /// checks its file and fetches the bad pieces anew, from the sources the
+  /// caller gives it again with connect_peers, since it forgets the ones
+  /// it had; wait_complete again) or the torrent is not complete.
+  /// Error(io) if the copy fails.
   bool settle_verified(const std::string &infohash);
 
   /// Called on the alert thread when a torrent has all its data. Keep it
