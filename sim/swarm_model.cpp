@@ -101,6 +101,7 @@ struct Node {
   double joined = 0, left = -1;
   std::string endpoint; ///< "ip:port", what the origin-first rank hashes
   sg4::Mailbox *wakeups = nullptr;
+  bool wake_in_flight = false; ///< a wake-up sent and not yet taken (flush_wakes)
   std::map<int, Torrent> torrents;
   std::unordered_set<int> channel; ///< room channel connections
   std::vector<int> found;          ///< the last member lookup's answer
@@ -296,8 +297,10 @@ private:
         waiting.push_back(transfer->comm);
       double timeout = std::max(0.0, next_timer(self) - now());
       ssize_t done = sg4::Comm::wait_any_for(waiting, timeout);
-      if (done == 0)
+      if (done == 0) {
+        self.wake_in_flight = false;
         wakeup = self.wakeups->get_async(&received);
+      }
       finish_transfers(self);
       flush_wakes();
     }
@@ -838,6 +841,11 @@ private:
   /// Sends the queued wake-ups. Every SimGrid call lets other actors run,
   /// and they change connection lists: so no SimGrid call is made while
   /// such a list is being walked, only here and in start_transfers.
+  /// One wake-up in flight per viewer: the step it causes sees every change
+  /// made until it arrives. (Before, each was sent: they queued in the
+  /// viewer's mailbox faster than it took them, 12 deep on average at 100
+  /// viewers, so most arrived seconds late, and SimGrid scanned the queue
+  /// on each.) The creator has no loop to wake.
   void flush_wakes() {
     static int token = 0;
     std::vector<int> targets;
@@ -845,8 +853,10 @@ private:
     std::sort(targets.begin(), targets.end());
     targets.erase(std::unique(targets.begin(), targets.end()), targets.end());
     for (int id : targets)
-      if (node(id).alive)
+      if (id != creator && node(id).alive && !node(id).wake_in_flight) {
+        node(id).wake_in_flight = true;
         node(id).wakeups->put_init(&token, 0)->detach();
+      }
   }
 
   void collect_deliveries(const Node &n, ViewerReport &report) {
