@@ -42,9 +42,14 @@ hlswarm::Exit simulate(SimCommand &command) {
     throw hlswarm::Error(hlswarm::Exit::usage, "--seconds", "shorter than one segment");
   // Messages cost one latency (LV08's latency factor stands for TCP slow
   // start on new connections; a segment torrent's stay open); small
-  // stacks, as there is one actor per viewer.
-  std::vector<std::string> engine{"--cfg=network/latency-factor:1", "--cfg=contexts/stack-size:256",
-                                  "--log=root.thres:warning"};
+  // stacks, as there is one actor per viewer. network/optim:Full: every
+  // viewer's flows share links with every other's, so the flows form one
+  // connected system; Lazy (the default) then walks all of it on each
+  // change to find what to re-solve, and solves all of it anyway. Full
+  // gives the same figures (100 viewers, seed 1: identical summary) in
+  // half the time at 200 viewers (33 s -> 16 s).
+  std::vector<std::string> engine{"--cfg=network/latency-factor:1", "--cfg=network/optim:Full",
+                                  "--cfg=contexts/stack-size:256", "--log=root.thres:warning"};
   for (const auto &option : command.cfg)
     engine.push_back("--cfg=" + option);
   hlswarm::make_dirs(command.out);

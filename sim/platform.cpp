@@ -115,7 +115,11 @@ Access Platform::draw_access(const PlatformSpec &spec, int node, std::mt19937_64
 void Platform::build(const PlatformSpec &spec) {
   // A star zone per region (each home's own up and down links, then the
   // region's hub), joined by one backbone link per pair of regions. The
-  // hub and backbone are fat pipes: home links are the bottlenecks.
+  // hub and backbone are far faster than every home link put together
+  // (1e12 B/s), so they never limit a flow: home links are the bottlenecks.
+  // They are shared links, not FATPIPE: the same sharing while they do not
+  // saturate, but SimGrid's max-min solver walks every flow of a FATPIPE
+  // link each time it fixes one of them, quadratic in the flows of a region.
   auto *world = sg4::create_full_zone("world");
   std::vector<sg4::NetZone *> zones;
   std::vector<simgrid::kernel::routing::NetPoint *> gateways;
@@ -125,7 +129,6 @@ void Platform::build(const PlatformSpec &spec) {
     auto *zone = sg4::create_star_zone(regions[r].name)->set_parent(world);
     auto *hub = zone->create_link(std::string(regions[r].name) + "-hub", 1e12)
                     ->set_latency(hub_[static_cast<std::size_t>(r)])
-                    ->set_sharing_policy(sg4::Link::SharingPolicy::FATPIPE)
                     ->seal();
     auto *gateway = zone->create_router(std::string(regions[r].name) + "-gw");
     zone->add_route(gateway, nullptr, nullptr, nullptr, {sg4::LinkInRoute(hub)}, false);
@@ -158,8 +161,7 @@ void Platform::build(const PlatformSpec &spec) {
                                          regions[b].name,
                                      1e12)
                        ->set_latency(backbone_[static_cast<std::size_t>(a)][static_cast<std::size_t>(b)])
-                       ->set_sharing_policy(sg4::Link::SharingPolicy::FATPIPE)
-                       ->seal();
+                          ->seal();
       world->add_route(zones[static_cast<std::size_t>(a)]->get_netpoint(),
                        zones[static_cast<std::size_t>(b)]->get_netpoint(),
                        gateways[static_cast<std::size_t>(a)], gateways[static_cast<std::size_t>(b)],

@@ -194,6 +194,14 @@ void draw_plots(const std::filesystem::path &folder, const nlohmann::json &summa
                                   summary["platform"].get<std::string>(),
                                   summary["stream_kbits"].get<double>(),
                                   summary["churn_per_minute"].get<double>());
+  // gnuplot fails on an empty data set: a run that delivered no live
+  // segment (a swarm that does not keep up) gets an empty delay plot.
+  std::string delay_plot =
+      summary["delay_max_ms"].get<double>() > 0
+          ? R"(plot "< awk -F'\t' 'NR > 1 && $8 == 1 { print $6 / 1000 }' deliveries.tsv | sort -g | awk '{ d[NR] = $1 } END { for (i = 1; i <= NR; i++) print d[i] \"\t\" i / NR }'" using 1:2 with lines lw 2 title "simulated")"
+          : R"(set label "no live segment delivered" at graph 0.5, 0.5 center
+plot [0:1] [0:1] NaN notitle
+unset label)";
   std::string script = fmt::format(R"(set terminal pngcairo size 900,500
 set datafile separator "\t"
 set key autotitle columnhead
@@ -201,7 +209,7 @@ set grid
 set output "delay-cdf.png"
 set title "delay from a segment closing to verified at a viewer: {0}"
 set xlabel "delay, s"; set ylabel "share of segments at viewers"
-plot "< awk -F'\t' 'NR > 1 && $8 == 1 {{ print $6 / 1000 }}' deliveries.tsv | sort -g | awk '{{ d[NR] = $1 }} END {{ for (i = 1; i <= NR; i++) print d[i] \"\t\" i / NR }}'" using 1:2 with lines lw 2 title "simulated"
+{2}
 set output "creator.png"
 set title "creator's upload per segment: {0}"
 set xlabel "segment"; set ylabel "copies of the segment"
@@ -211,7 +219,7 @@ set title "each viewer's upload against its uplink: {0}"
 set xlabel "uplink, Mbit/s"; set ylabel "uploaded, Mbit/s over its time in the room"
 plot "viewers.tsv" using ($3 / 1000):($7 * 8 / 1e6 / ((($6 < 0) ? {1} : $6) - $5)) with points pt 7 ps 0.5 title "viewer"
 )",
-                                   title, summary["simulated_s"].get<double>());
+                                   title, summary["simulated_s"].get<double>(), delay_plot);
   write_file_atomically(folder / "plots.gp", script);
   std::string command = fmt::format("cd '{}' && gnuplot plots.gp", folder.string());
   if (std::system(command.c_str()) != 0)

@@ -100,7 +100,13 @@ struct Node {
   bool leave_requested = false;
   double joined = 0, left = -1;
   std::string endpoint; ///< "ip:port", what the origin-first rank hashes
-  sg4::Mailbox *wakeups = nullptr;
+  // Waking the viewer's actor (flush_wakes): it waits on its transfers and
+  // on `alarm`, a computation on its own host that never ends unless
+  // cancelled, until `wait_deadline`.
+  double wake_at = never;        ///< the earliest wake-up due
+  double wait_deadline = never;  ///< while waiting: when the wait times out
+  bool waiting = false;
+  sg4::ExecPtr alarm;
   std::map<int, Torrent> torrents;
   std::unordered_set<int> channel; ///< room channel connections
   std::vector<int> found;          ///< the last member lookup's answer
@@ -144,7 +150,6 @@ public:
       n.id = id;
       n.endpoint = "10." + std::to_string(id >> 16) + "." + std::to_string((id >> 8) & 255) +
                    "." + std::to_string(id & 255) + ":6881";
-      n.wakeups = sg4::Mailbox::by_name("node-" + std::to_string(id));
     }
     result_.segments = segments_;
     result_.segment_bytes = segment_bytes_;
@@ -244,7 +249,7 @@ private:
     for (std::size_t id = 1; id < nodes_.size(); ++id)
       if (nodes_[id].alive && at[id] < never) {
         nodes_[id].arriving.push({at[id], seq});
-        wake(static_cast<int>(id));
+        wake(static_cast<int>(id), 0); // the step takes it from `arriving` at its time
       }
   }
 
@@ -276,7 +281,7 @@ private:
         if (node(leaver).leave_requested)
           continue;
         node(leaver).leave_requested = true;
-        wake(leaver);
+        wake(leaver, 0);
         flush_wakes();
       }
     }
@@ -287,21 +292,27 @@ private:
   void run_viewer(int id) {
     Node &self = node(id);
     join(self);
-    int *received = nullptr;
-    sg4::CommPtr wakeup = self.wakeups->get_async(&received);
     while (!self.leave_requested && now() < end_) {
+      if (self.wake_at <= now())
+        self.wake_at = never;
       step(self);
-      std::vector<sg4::CommPtr> waiting{wakeup};
+      if (!self.alarm)
+        self.alarm = sg4::this_actor::exec_async(1e30);
+      std::vector<sg4::ActivityPtr> waiting{self.alarm};
       for (const auto &transfer : self.transfers)
         waiting.push_back(transfer->comm);
-      double timeout = std::max(0.0, next_timer(self) - now());
-      ssize_t done = sg4::Comm::wait_any_for(waiting, timeout);
-      if (done == 0)
-        wakeup = self.wakeups->get_async(&received);
+      self.wait_deadline = std::min(next_timer(self), self.wake_at);
+      self.waiting = true;
+      try {
+        sg4::Activity::wait_any_for(waiting, std::max(0.0, self.wait_deadline - now()));
+      } catch (const simgrid::CancelException &) {
+        // the alarm, cancelled by flush_wakes
+      }
+      self.waiting = false;
       finish_transfers(self);
       flush_wakes();
     }
-    leave(self, wakeup);
+    leave(self);
     flush_wakes();
   }
 
@@ -327,8 +338,10 @@ private:
     self.last_record_at = now();
   }
 
-  void leave(Node &self, const sg4::CommPtr &wakeup) {
-    wakeup->cancel();
+  void leave(Node &self) {
+    if (self.alarm)
+      self.alarm->cancel();
+    self.alarm = nullptr;
     for (auto &transfer : self.transfers)
       if (!transfer->comm->test())
         transfer->comm->cancel();
@@ -557,7 +570,7 @@ private:
     theirs.connections.push_back(connection);
     if (peer == creator)
       count_origin_connections(+1);
-    wake(peer);
+    wake(peer, platform_->one_way(self.id, peer));
   }
 
   /// A full torrent at `id` drops its lowest-ranked connection for a
@@ -737,7 +750,7 @@ private:
       int peer = connection->other(self.id);
       if (connection->open && !connection->busy[connection->side(peer)] &&
           !has_chunk(peer, transfer.seq, chunk))
-        wake(peer);
+        wake(peer, platform_->one_way(self.id, peer));
     }
     if (torrent.have_count == chunks_)
       completed(self, transfer.seq, torrent);
@@ -831,22 +844,37 @@ private:
     return next;
   }
 
-  /// Queues a message that makes `id`'s actor look at the swarm again
-  /// (a "have", a new connection, a record); sent by flush_wakes.
-  void wake(int id) { wakes_.push_back(id); }
+  /// Makes `id`'s actor look at the swarm again after `delay` (a "have"
+  /// or a new connection: one latency; a record or a departure: at once,
+  /// the record's own arrival time being in `arriving`); done by
+  /// flush_wakes.
+  void wake(int id, double delay) { wakes_.emplace_back(id, now() + delay); }
 
-  /// Sends the queued wake-ups. Every SimGrid call lets other actors run,
-  /// and they change connection lists: so no SimGrid call is made while
-  /// such a list is being walked, only here and in start_transfers.
+  /// Hands the queued wake-ups over. Every SimGrid call lets other actors
+  /// run, and they change connection lists: so no SimGrid call is made
+  /// while such a list is being walked, only here and in start_transfers.
+  /// A viewer waiting past a wake-up's time is interrupted by cancelling
+  /// its alarm (a computation on its own host: no network flow, so the
+  /// network's max-min system is not solved again); it then waits until
+  /// the wake-up's time. (Before, each wake-up was a mailbox message: an
+  /// empty network flow, one or two re-solves of the whole network each,
+  /// and they queued in the viewer's mailbox faster than it took them, 12
+  /// deep on average at 100 viewers, so most arrived seconds late.) The
+  /// creator has no loop to wake.
   void flush_wakes() {
-    static int token = 0;
-    std::vector<int> targets;
+    std::vector<std::pair<int, double>> targets;
     targets.swap(wakes_);
-    std::sort(targets.begin(), targets.end());
-    targets.erase(std::unique(targets.begin(), targets.end()), targets.end());
-    for (int id : targets)
-      if (node(id).alive)
-        node(id).wakeups->put_init(&token, 0)->detach();
+    for (auto [id, at] : targets) {
+      Node &target = node(id);
+      if (id == creator || !target.alive)
+        continue;
+      target.wake_at = std::min(target.wake_at, at);
+      if (target.waiting && target.wake_at < target.wait_deadline) {
+        target.waiting = false;
+        target.alarm->cancel();
+        target.alarm = nullptr;
+      }
+    }
   }
 
   void collect_deliveries(const Node &n, ViewerReport &report) {
@@ -882,7 +910,7 @@ private:
   int origin_connections_ = 0;
   std::vector<int> announced_; ///< members on the DHT, gone ones included
   std::vector<int> alive_;
-  std::vector<int> wakes_; ///< see flush_wakes
+  std::vector<std::pair<int, double>> wakes_; ///< (node, when): see flush_wakes
   /// Chunks chosen by request_chunks, started by start_transfers.
   std::vector<std::unique_ptr<Transfer>> requests_;
   std::vector<int> delivered_; ///< segments handed over, by node
