@@ -41,8 +41,9 @@ inline constexpr int head_fallback_segments = 3;
 /// For each segment, the origin_first_fetchers members (this node
 /// included) whose SHA-256(info dict, listen endpoint) is lowest fetch it
 /// from the origin at once; every member ranks the same way from the
-/// members connected to its room channel, with no message exchanged. The others add the origin only
-/// when no member has sent them anything for origin_wait. So the first
+/// members connected to its room channel, with no message exchanged. The
+/// others add the origin only when no member has sent them anything for
+/// origin_wait. So the first
 /// viewers of a segment fetch it from the origin and the rest from them,
 /// and the origin uploads each segment a little more than once. One, not
 /// two: measured on loopback (bench-swarm-live, 80 s of 2 Mbit/s), two
