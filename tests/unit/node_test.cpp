@@ -187,6 +187,48 @@ TEST(Node, ASharedTorrentMovesOntoTheSeedsFileAndOutlivesTheDownloadsFile) {
   EXPECT_TRUE(viewer.wait_complete(infohash, 20s)) << "the distributor did not serve";
 }
 
+TEST(Node, ASeedWithAConnectionLimitServesNoMorePeersAtOnce) {
+  // room-announce serves a live room's new segment to
+  // viewer_policy::origin_max_connections viewers at once; the others
+  // fetch from them. Here three downloaders that know only the seed ask a
+  // seed limited to two; they are on loopback, where libtorrent would
+  // scale the limit down (Node undoes that). The file is large enough
+  // (48 MB, about a second a copy) for all three to be asking at once.
+  using namespace std::chrono_literals;
+  test::TempFolder dir;
+  {
+    std::string block(1 << 20, '\0');
+    std::ofstream out(dir / "big.ts", std::ios::binary);
+    for (int mb = 0; mb < 48; ++mb) {
+      for (std::size_t i = 0; i < block.size(); ++i)
+        block[i] = static_cast<char>(i * 11 + i / 313 + static_cast<std::size_t>(mb) * 7);
+      out << block;
+    }
+  }
+  std::string info = make_v2_info_dict(dir / "big.ts");
+  Node origin(loopback_node("127.0.0.200:0"));
+  SeedOptions limited;
+  limited.max_connections = 2;
+  std::string infohash = origin.seed(dir / "big.ts", info, limited);
+  std::vector<std::unique_ptr<Node>> viewers;
+  for (const char *address : {"127.0.0.201:0", "127.0.0.202:0", "127.0.0.203:0"})
+    viewers.push_back(std::make_unique<Node>(loopback_node(address)));
+  for (std::size_t i = 0; i < viewers.size(); ++i)
+    viewers[i]->download(info, dir / ("fetched-" + std::to_string(i) + ".ts"),
+                         origin.listen_endpoints());
+  int most = 0, done = 0;
+  auto deadline = std::chrono::steady_clock::now() + 60s;
+  while (done < 3 && std::chrono::steady_clock::now() < deadline) {
+    most = std::max(most, origin.progress(infohash)->connected_peers);
+    done = 0;
+    for (auto &viewer : viewers)
+      done += viewer->progress(infohash)->complete;
+    std::this_thread::sleep_for(10ms);
+  }
+  EXPECT_EQ(done, 3) << "a viewer turned away never came back";
+  EXPECT_EQ(most, 2) << "peers connected to the seed at once, at most";
+}
+
 TEST(Node, KeepsAnItemOfSomeoneElseAfterItsPublisherLeft) {
   using namespace std::chrono_literals;
   Identity identity = Identity::generate();

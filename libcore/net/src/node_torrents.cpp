@@ -179,8 +179,19 @@ lt::add_torrent_params torrent_params(std::shared_ptr<lt::torrent_info> info,
 
 } // namespace
 
-std::string Node::seed(const std::filesystem::path &file, std::string_view info_dict) {
-  return impl_->seed_file(file, info_dict, {});
+std::string Node::seed(const std::filesystem::path &file, std::string_view info_dict,
+                       const SeedOptions &options) {
+  std::string infohash = impl_->seed_file(file, info_dict, {});
+  if (options.max_connections <= 0)
+    return infohash;
+  lt::torrent_handle handle;
+  {
+    std::lock_guard lock(impl_->mutex);
+    handle = impl_->torrents.at(infohash).handle;
+  }
+  if (handle.is_valid())
+    handle.set_max_connections(options.max_connections);
+  return infohash;
 }
 
 std::string Node::Impl::seed_file(const std::filesystem::path &file,
@@ -359,11 +370,23 @@ std::string Node::download(std::string_view info_dict, const std::filesystem::pa
 }
 
 std::optional<DownloadProgress> Node::progress(const std::string &infohash) const {
+  DownloadProgress progress;
+  lt::torrent_handle handle;
+  {
+    std::lock_guard lock(impl_->mutex);
+    auto it = impl_->torrents.find(infohash);
+    if (it == impl_->torrents.end())
+      return std::nullopt;
+    handle = it->second.handle;
+  }
+  // Asked of the network thread, which may wait for the mutex (the
+  // transfer counters): outside it.
+  if (handle.is_valid())
+    progress.connected_peers = handle.status({}).num_peers;
   std::lock_guard lock(impl_->mutex);
   auto it = impl_->torrents.find(infohash);
   if (it == impl_->torrents.end())
     return std::nullopt;
-  DownloadProgress progress;
   progress.size = static_cast<std::uint64_t>(it->second.total_size);
   progress.complete = it->second.complete;
   progress.error = it->second.error;

@@ -114,6 +114,14 @@ struct DownloadOptions {
   std::optional<std::chrono::milliseconds> deadline;
 };
 
+/// How Node::seed serves a torrent.
+struct SeedOptions {
+  /// The most peers connected to this torrent at once (libtorrent's
+  /// max_connections: a newcomer of a higher BEP 40 rank replaces the
+  /// lowest-ranked peer); 0: no limit.
+  int max_connections = 0;
+};
+
 /// How far a download is.
 struct DownloadProgress {
   std::uint64_t size = 0;
@@ -126,6 +134,8 @@ struct DownloadProgress {
   /// file of a seed of the same torrent on this node (seed() moves a shared
   /// torrent onto the seed's file, which is whole and lasts).
   std::filesystem::path file;
+  /// Peers connected to the torrent now.
+  int connected_peers = 0;
 };
 
 /// One libtorrent session with its alert thread. All member functions are
@@ -232,7 +242,7 @@ public:
   /// more user of it (see remove()). Returns the infohash. Throws Error(data)
   /// for a bad info dict, Error(no_input) for a missing file.
   std::string seed(const std::filesystem::path &file,
-                   std::string_view info_dict);
+                   std::string_view info_dict, const SeedOptions &options = {});
 
 
   /// Downloads the torrent described by `info_dict` into `file`, connecting
