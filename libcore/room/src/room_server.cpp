@@ -17,6 +17,7 @@
 #include "hlswarm/room/room_announce.hpp"
 #include "hlswarm/net/transfer_stats.hpp" // unix_time_ms
 #include "hlswarm/room/room_head.hpp"
+#include "hlswarm/room/viewer_policy.hpp"
 
 namespace hlswarm {
 
@@ -295,10 +296,18 @@ void RoomServer::seed_segment(const SignedRecord &record, const std::string &pat
                    file.string(), record.fields.seq, path);
     file = path;
   }
-  node_.seed(file, record.fields.info_dict);
+  // A new segment of a live room at its origin is the one every viewer
+  // wants at once: served to a few (viewer_policy.hpp).
+  // Segments served from the store (a restart, a replica) and a prepared
+  // video's (viewers come for them at their own times) are served to all.
+  SeedOptions options;
+  if (is_origin() && mode_ == RoomMode::live && !path.empty()) {
+    options.max_connections = viewer_policy::origin_max_connections;
+  }
+  node_.seed(file, record.fields.info_dict, options);
   seeded_.insert(infohash);
   // Nobody is connected to: the viewers learn of the segment on the room
-  // channel and come for it, the first two of them at once and the others
+  // channel and come for it, the first fetcher at once and the others
   // only if nobody else has it (see "Fetching a segment" in hlswarm(7)).
   // Connecting every member would have each fetch it from the origin.
 }

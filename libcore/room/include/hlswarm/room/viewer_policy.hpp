@@ -54,6 +54,22 @@ inline constexpr int head_fallback_segments = 3;
 inline constexpr std::size_t origin_first_fetchers = 1;
 inline constexpr std::chrono::milliseconds origin_wait{300};
 
+/// The origin's side of it: the creator serves each new segment of a live
+/// room to at most this many viewers at once. Viewers past the limit are
+/// turned away (libtorrent keeps the highest BEP 40 ranks) and fetch from
+/// those it serves. Without it, every viewer that waited origin_wait for
+/// a member joins the origin, and a home uplink is split among all of
+/// them. Simulated on home connections (sim/, BENCHMARKS.md; 200 viewers,
+/// 20% churn a minute, 64 s; creator's upload in copies of the stream,
+/// delay median / 99th percentile): no limit 3.45x, 10.9 / 16.6 s; 8:
+/// 2.65x, 4.9 / 5.5 s; 4: 2.24x, 4.5 / 5.5 s; 2: 1.79x, 5.4 / 8.1 s. At
+/// 1,000 viewers without a limit the room stopped (five segments of
+/// twenty delivered); with 4 it kept up (2.48x, 5.0 / 6.1 s). Super-seeding
+/// as well would give 1.68x, 3.6 / 3.9 s with 4, but libtorrent 2.0.8's
+/// leaves a downloader of a v2 torrent one piece short (a 4-piece segment
+/// stalled in every one of 14 tries): not used.
+inline constexpr int origin_max_connections = 4;
+
 /// Whether the member listening at `self` is among the first fetchers of
 /// the segment whose info dict is `info_dict`, given the other members'
 /// endpoints ("ip:port"). `fetchers` other than origin_first_fetchers is
