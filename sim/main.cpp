@@ -50,6 +50,16 @@ hlswarm::Exit simulate(SimCommand &command) {
   // half the time at 200 viewers (33 s -> 16 s).
   std::vector<std::string> engine{"--cfg=network/latency-factor:1", "--cfg=network/optim:Full",
                                   "--cfg=contexts/stack-size:256", "--log=root.thres:warning"};
+  // LV08's cross traffic puts each flow's acknowledgements on the reverse
+  // route, and SimGrid's max-min gives a flow the fair share of every
+  // link it touches whatever it consumes there, so a host's downloads are
+  // capped at the fair share of its busy uplink. On a home line that
+  // stands for ACKs queueing behind uploads; on loopback there is no line
+  // (measured: a first fetcher's download fell to 1/8 of the rate while
+  // it served seven viewers, 469 ms for a segment the rate moves in 64),
+  // so it is off there.
+  if (run.platform.kind == PlatformKind::loopback)
+    engine.push_back("--cfg=network/crosstraffic:0");
   for (const auto &option : command.cfg)
     engine.push_back("--cfg=" + option);
   hlswarm::make_dirs(command.out);
@@ -134,6 +144,10 @@ int main(int argc, char **argv) {
   app.add_flag("--origin-super-seed", run.origin_super_seed,
                "Policy experiment: the creator sends every piece of a segment once "
                "before it sends any twice (BitTorrent super-seeding)");
+  app.add_option("--origin-connections", run.origin_connections,
+                 "Policy experiment: the creator's connections per new segment (libtorrent's "
+                 "max_connections; 0: unlimited; default: room-announce's)")
+      ->check(CLI::Range(0, 100000));
   app.add_option("--measured", command.measured,
                  "Print the figures beside the swarm row of the same viewer count in FILE "
                  "(scripts/bench-swarm-live's live.tsv)")

@@ -133,7 +133,9 @@ public:
         max_peers_(options.max_peers > 0 ? options.max_peers : default_max_peers),
         origin_first_(options.origin_first >= 0 ? static_cast<std::size_t>(options.origin_first)
                                                 : origin_first_fetchers),
-        origin_wait_(options.origin_wait >= 0 ? options.origin_wait : seconds(origin_wait)) {
+        origin_wait_(options.origin_wait >= 0 ? options.origin_wait : seconds(origin_wait)),
+        origin_limit_(options.origin_connections >= 0 ? options.origin_connections
+                                                      : origin_max_connections) {
     segments_ = static_cast<int>(std::floor(options.stream_seconds / options.segment_seconds));
     segment_bytes_ = static_cast<std::uint64_t>(options.stream_bps * options.segment_seconds / 8);
     chunks_ = static_cast<int>((segment_bytes_ + options.chunk_bytes - 1) / options.chunk_bytes);
@@ -317,8 +319,12 @@ private:
   }
 
   /// RoomViewer's constructor and find_head: channel to the origin hint,
-  /// the first member lookup, the head from the DHT, then the records
-  /// from the newest - behind on (asked of the members: one RTT).
+  /// the first member lookup, the head from the origin's handshake on the
+  /// room channel (every viewer here has the hint, so no DHT read: TCP,
+  /// BitTorrent and extension handshakes, two round trips), then the
+  /// records from the newest - behind on (asked of the members: one RTT).
+  /// The member lookup is still under way then, so a viewer ranks its
+  /// first segments against the members it has met so far.
   void join(Node &self) {
     self.alive = true;
     self.joined = now();
@@ -326,8 +332,7 @@ private:
     alive_.push_back(self.id);
     connect_channel(self, creator);
     start_lookup(self);
-    ++self.dht_lookups; // the head
-    sg4::this_actor::sleep_for(options_.dht_lookup);
+    sg4::this_actor::sleep_for(4 * platform_->one_way(self.id, creator));
     self.last_head_read = now();
     int newest = published_;
     double answer = now() + 2 * platform_->one_way(self.id, creator);
@@ -469,9 +474,12 @@ private:
     torrent.progressed = now();
     torrent.deadline = deadline;
     torrent.next_refresh = now() + options_.torrent_start;
+    // As peer-fetch: ranked against the members connected to the room
+    // channel only (a DHT announce outlives its member).
     std::vector<std::string> endpoints;
-    for (int peer : other_members(self))
-      endpoints.push_back(node(peer).endpoint);
+    for (int peer : self.channel)
+      if (peer != creator)
+        endpoints.push_back(node(peer).endpoint);
     torrent.origin_listed = fetches_from_origin_first("segment-" + std::to_string(seq),
                                                       self.endpoint, endpoints, origin_first_);
     if (torrent.origin_listed)
@@ -481,8 +489,11 @@ private:
   /// Connections, the origin after origin_wait, requests on idle connections.
   void drive_fetch(Node &self, int seq, Torrent &torrent) {
     if (!torrent.origin_listed && now() - torrent.progressed > origin_wait_) {
+      // libtorrent 2.0.8 connects a peer added to a running torrent on
+      // its session's once-a-second tick (session_impl::on_tick), not at
+      // once: measured 520-630 ms from connect_peer to the connection.
       torrent.origin_listed = true;
-      torrent.next_refresh = std::min(torrent.next_refresh, now());
+      torrent.next_refresh = std::min(torrent.next_refresh, next_tick(self));
     }
     if (torrent.next_refresh <= now()) {
       connect_peers(self, seq, torrent);
@@ -503,8 +514,17 @@ private:
     }
   }
 
+  /// The node's next libtorrent tick (a second apart, from a phase of
+  /// its own).
+  double next_tick(const Node &self) const {
+    double phase = static_cast<double>(pair_rank(self.id, -1) % 1000) / 1000;
+    return phase + std::ceil(now() - phase);
+  }
+
   int connection_limit(int id) const {
-    return id == creator ? std::numeric_limits<int>::max() : std::max(2, max_peers_);
+    if (id == creator)
+      return origin_limit_ > 0 ? origin_limit_ : std::numeric_limits<int>::max();
+    return std::max(2, max_peers_);
   }
 
   /// BEP 40's peer rank, from both addresses (the same for every segment):
@@ -901,6 +921,7 @@ private:
   int max_peers_;
   std::size_t origin_first_;
   double origin_wait_;
+  int origin_limit_; ///< the creator's connections per segment; 0: no limit
   int segments_ = 0;
   int chunks_ = 0;
   std::uint64_t segment_bytes_ = 0;

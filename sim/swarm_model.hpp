@@ -39,6 +39,10 @@ struct RunOptions {
   int origin_first = -1;         ///< -1: viewer_policy::origin_first_fetchers
   double origin_wait = -1;       ///< seconds; -1: viewer_policy::origin_wait
   bool origin_super_seed = false; ///< the creator sends every piece once before any twice
+  /// The creator's connections per segment torrent (libtorrent's
+  /// max_connections, with its rank replacement); 0: unlimited; -1:
+  /// viewer_policy::origin_max_connections.
+  int origin_connections = -1;
 };
 
 /// One segment at one viewer.

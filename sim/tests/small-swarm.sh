@@ -16,7 +16,14 @@ jq -e '.segments == 8' <<<"$summary" >/dev/null || fail "segments: $summary"
 jq -e '.upload_x < 4' <<<"$summary" >/dev/null || fail "creator upload: $summary"
 jq -e '.dht_lookups_per_viewer_minute < 4' <<<"$summary" >/dev/null || fail "lookups: $summary"
 jq -e '.viewers_total > 50' <<<"$summary" >/dev/null || fail "no viewer joined: $summary"
+# room-announce's limit, 4 a segment (peak_origin_connections counts all
+# segments: two overlap while one ends).
+jq -e '.peak_origin_connections <= 8' <<<"$summary" >/dev/null ||
+  fail "the creator served more viewers at once than room-announce's limit: $summary"
 default_upload=$(jq .upload_x <<<"$summary")
+run 0 swarm-sim --viewers 50 --seconds 64 --churn 0.2 --seed 7 --origin-connections 0 -o "$T/unlimited"
+jq -e ".upload_x > $default_upload and .peak_origin_connections > 8" <<<"$(head -n 1 "$T/out")" >/dev/null ||
+  fail "without the origin's limit: $(head -n 1 "$T/out"), with it: $default_upload"
 run 0 swarm-sim --viewers 50 --seconds 64 --churn 0.2 --seed 7 --origin-super-seed -o "$T/super"
 jq -e ".upload_x < $default_upload" <<<"$(head -n 1 "$T/out")" >/dev/null ||
   fail "super-seeding: $(head -n 1 "$T/out"), without: $default_upload"
