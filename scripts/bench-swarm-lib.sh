@@ -43,6 +43,16 @@ cd "$work"
 
 now_ms() { date +%s%3N; }
 
+# check_count NAME VALUE MIN: VALUE is a whole number of at least MIN,
+# else the script stops with a usage error that says which argument.
+check_count() {
+  if ! [[ $2 =~ ^[0-9]+$ ]] || [ "$2" -lt "$3" ]; then
+    echo "${0##*/}: error: $1: '$2' is not a whole number of at least $3" >&2
+    [ -z "${usage:-}" ] || echo "$usage" >&2
+    exit 64
+  fi
+}
+
 # Where nginx listens, and the first of the addresses curl viewers connect
 # from (curl viewer v uses base + v): bench-swarm-throttled gives each its
 # own, so that each has its own shaped uplink.
