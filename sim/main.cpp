@@ -148,6 +148,9 @@ int main(int argc, char **argv) {
                  "Policy experiment: the creator's connections per new segment (libtorrent's "
                  "max_connections; 0: unlimited; default: room-announce's)")
       ->check(CLI::Range(0, 100000));
+  app.add_flag("--rank-after-lookup", run.rank_after_lookup,
+               "Policy experiment: a viewer that just joined is no first fetcher until "
+               "its first member lookup has answered");
   app.add_option("--measured", command.measured,
                  "Print the figures beside the swarm row of the same viewer count in FILE "
                  "(scripts/bench-swarm-live's live.tsv)")

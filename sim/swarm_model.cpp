@@ -111,6 +111,7 @@ struct Node {
   std::unordered_set<int> channel; ///< room channel connections
   std::vector<int> found;          ///< the last member lookup's answer
   std::vector<int> ranked;         ///< other members in peer-list order
+  bool met_room = false;           ///< a member lookup has answered
   bool ranked_dirty = true;
   std::vector<std::unique_ptr<Transfer>> transfers; ///< chunks coming to this node
   // Records.
@@ -387,6 +388,7 @@ private:
 
   void take_lookup(Node &self) {
     self.lookup_done = never;
+    self.met_room = true;
     std::vector<int> sample;
     if (announced_.size() <= members_per_lookup + 1) {
       sample = announced_;
@@ -480,7 +482,8 @@ private:
     for (int peer : self.channel)
       if (peer != creator)
         endpoints.push_back(node(peer).endpoint);
-    torrent.origin_listed = fetches_from_origin_first("segment-" + std::to_string(seq),
+    torrent.origin_listed = (self.met_room || !options_.rank_after_lookup) &&
+                            fetches_from_origin_first("segment-" + std::to_string(seq),
                                                       self.endpoint, endpoints, origin_first_);
     if (torrent.origin_listed)
       ++result_.first_fetchers;

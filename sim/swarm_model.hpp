@@ -43,6 +43,10 @@ struct RunOptions {
   /// max_connections, with its rank replacement); 0: unlimited; -1:
   /// viewer_policy::origin_max_connections.
   int origin_connections = -1;
+  /// A viewer ranks itself for the origin only once a member lookup has
+  /// answered (peer-fetch ranks from the start, against an empty channel
+  /// when it has just joined).
+  bool rank_after_lookup = false;
 };
 
 /// One segment at one viewer.
