@@ -61,13 +61,13 @@ inline constexpr std::chrono::milliseconds origin_wait{300};
 /// a member joins the origin, and a home uplink is split among all of
 /// them. Simulated on home connections (sim/, BENCHMARKS.md; 200 viewers,
 /// 20% churn a minute, 64 s; creator's upload in copies of the stream,
-/// delay median / 99th percentile): no limit 3.45x, 10.9 / 16.6 s; 8:
-/// 2.65x, 4.9 / 5.5 s; 4: 2.24x, 4.5 / 5.5 s; 2: 1.79x, 5.4 / 8.1 s. At
-/// 1,000 viewers without a limit the room stopped (five segments of
-/// twenty delivered); with 4 it kept up (2.48x, 5.0 / 6.1 s). Super-seeding
-/// as well would give 1.68x, 3.6 / 3.9 s with 4, but libtorrent 2.0.8's
-/// leaves a downloader of a v2 torrent one piece short (a 4-piece segment
-/// stalled in every one of 14 tries): not used.
+/// delay median / 99th percentile): no limit 3.55x, 18.8 / 22.4 s; 8:
+/// 3.54x, 5.0 / 6.7 s; 4: 3.24x, 4.5 / 5.7 s; 2: 2.74x, 5.3 / 6.8 s. At
+/// 1,000 viewers without a limit no segment reached anyone while live;
+/// with 4, 1,012 of 1,014 viewers got every segment (4.13x, 6.3 / 8.0 s).
+/// Super-seeding as well would give 2.89x, 3.6 / 4.1 s at 200, but
+/// libtorrent 2.0.8's leaves a downloader of a v2 torrent one piece short
+/// (a 4-piece segment stalled in every one of 14 tries): not used.
 inline constexpr int origin_max_connections = 4;
 
 /// Whether the member listening at `self` is among the first fetchers of
