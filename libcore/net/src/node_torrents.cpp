@@ -370,23 +370,11 @@ std::string Node::download(std::string_view info_dict, const std::filesystem::pa
 }
 
 std::optional<DownloadProgress> Node::progress(const std::string &infohash) const {
-  DownloadProgress progress;
-  lt::torrent_handle handle;
-  {
-    std::lock_guard lock(impl_->mutex);
-    auto it = impl_->torrents.find(infohash);
-    if (it == impl_->torrents.end())
-      return std::nullopt;
-    handle = it->second.handle;
-  }
-  // Asked of the network thread, which may wait for the mutex (the
-  // transfer counters): outside it.
-  if (handle.is_valid())
-    progress.connected_peers = handle.status({}).num_peers;
   std::lock_guard lock(impl_->mutex);
   auto it = impl_->torrents.find(infohash);
   if (it == impl_->torrents.end())
     return std::nullopt;
+  DownloadProgress progress;
   progress.size = static_cast<std::uint64_t>(it->second.total_size);
   progress.complete = it->second.complete;
   progress.error = it->second.error;
@@ -400,6 +388,20 @@ std::optional<DownloadProgress> Node::progress(const std::string &infohash) cons
   if (progress.complete)
     progress.verified_bytes = progress.size;
   return progress;
+}
+
+int Node::connected_peers(const std::string &infohash) const {
+  lt::torrent_handle handle;
+  {
+    std::lock_guard lock(impl_->mutex);
+    auto it = impl_->torrents.find(infohash);
+    if (it == impl_->torrents.end())
+      return 0;
+    handle = it->second.handle;
+  }
+  // A round trip to the network thread, which may wait for the mutex (the
+  // transfer counters): outside it.
+  return handle.is_valid() ? handle.status({}).num_peers : 0;
 }
 
 void Node::connect_peers(const std::string &infohash, const std::vector<HostPort> &peers) {

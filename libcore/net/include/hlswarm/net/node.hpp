@@ -134,8 +134,6 @@ struct DownloadProgress {
   /// file of a seed of the same torrent on this node (seed() moves a shared
   /// torrent onto the seed's file, which is whole and lasts).
   std::filesystem::path file;
-  /// Peers connected to the torrent now.
-  int connected_peers = 0;
 };
 
 /// One libtorrent session with its alert thread. All member functions are
@@ -257,6 +255,11 @@ public:
 
   /// How far the download of `infohash` is (nullopt: no such torrent).
   std::optional<DownloadProgress> progress(const std::string &infohash) const;
+
+  /// Peers connected to the torrent now (0 for a torrent the node does not
+  /// have). Asks libtorrent's network thread and waits for it: not for a
+  /// loop that runs per segment.
+  int connected_peers(const std::string &infohash) const;
 
   /// Gives a torrent more peers (IP:PORT); libtorrent connects to them on
   /// its next once-a-second tick. Peers known up front belong in download().
